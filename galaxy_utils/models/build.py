@@ -1,0 +1,248 @@
+"""Build classifiers from registry entries or Hub ids, and save or reload fine-tuned ones.
+
+Pretrained weights come from the Hugging Face Hub (``weights="pretrained"``).
+The same architecture builds offline with random weights (``weights="random"``)
+from the facts stored in the registry, and the tiny configurations always
+build offline.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+import transformers
+from safetensors.torch import load_file, save_file
+
+from galaxy_utils.errors import ConfigError, ModelError
+from galaxy_utils.io import atomic_write_json
+from galaxy_utils.models.classifier import GalaxyClassifier
+from galaxy_utils.models.families import family_of, family_of_config
+from galaxy_utils.models.heads import ClassifierHead
+from galaxy_utils.models.registry import ModelSpec, get_spec, is_registered
+from galaxy_utils.transforms import Augmentation, Preprocessing
+
+logger = logging.getLogger(__name__)
+
+WEIGHTS = ("pretrained", "random")
+CLASSIFIER_FILE = "classifier.json"
+WEIGHTS_FILE = "model.safetensors"
+
+
+def resolve_spec(model: str, revision: str | None = None) -> ModelSpec:
+    """Return the registry entry of ``model``, or describe an unregistered Hub id.
+
+    An unregistered id needs the Hub, to read its config and image processor.
+    """
+    if is_registered(model):
+        return get_spec(model)
+    if model.startswith("tiny-") or "/" not in model:
+        get_spec(model)  # raises a ModelError that lists close names
+
+    config = _hub_call(model, "read the config of", lambda: transformers.AutoConfig.from_pretrained(model, revision=revision))
+    family = family_of_config(config)
+    processor = _hub_call(
+        model, "read the image processor of", lambda: transformers.AutoImageProcessor.from_pretrained(model, revision=revision)
+    )
+    preprocessing = Preprocessing.from_image_processor(processor)
+    return ModelSpec(
+        name=model,
+        family=family.name,
+        size="unknown",
+        image_size=preprocessing.crop,
+        params_m=0.0,
+        imagenet_head=None,
+        head_usable=False,
+        pretraining="unknown (not in the registry)",
+        self_supervised_only=False,
+        config={},
+        preprocessing=preprocessing,
+        confirmed=False,
+        source=f"https://huggingface.co/{model}",
+        notes="read from the Hub at run time; not in the registry",
+    )
+
+
+def build_classifier(
+    model: str | ModelSpec,
+    num_labels: int,
+    strategy: str = "full",
+    head: str = "linear",
+    weights: str = "pretrained",
+    image_size: int | None = None,
+    head_hidden_size: int | None = None,
+    head_dropout: float = 0.0,
+    augmentation: Augmentation | None = None,
+    gradient_checkpointing: bool = False,
+    revision: str | None = None,
+    seed: int = 42,
+) -> GalaxyClassifier:
+    """Build a classifier for ``num_labels`` classes, replacing the pretrained head.
+
+    Parameters
+    ----------
+    model : str or ModelSpec
+        A registry name (Hub id or ``tiny-<family>``) or any Hub id of a supported family.
+    num_labels : int
+        Number of classes.
+    strategy : {"full", "head"}, default "full"
+        Train every parameter, or only the head on a frozen backbone.
+    head : {"linear", "mlp1", "mlp2", "mlp3"}, default "linear"
+        The new classification head.
+    weights : {"pretrained", "random"}, default "pretrained"
+        Load the Hub checkpoint, or build the same architecture with random
+        weights and no Hub access. Tiny configurations are always random.
+    image_size : int, optional
+        Input resolution; the checkpoint's own by default. Position embeddings
+        are interpolated when it differs.
+    head_hidden_size : int, optional
+        Width of MLP hidden layers (default: the feature size).
+    head_dropout : float, default 0.0
+        Dropout in MLP heads.
+    augmentation : Augmentation, optional
+        Training-time augmentation applied in the forward pass.
+    gradient_checkpointing : bool, default False
+        Recompute activations in the backward pass to save memory.
+    revision : str, optional
+        Hub commit of the checkpoint.
+    seed : int, default 42
+        Seed of the random initialisation of the head (and of the backbone for
+        random weights).
+
+    Returns
+    -------
+    GalaxyClassifier
+    """
+    if weights not in WEIGHTS:
+        raise ConfigError(f"unknown weights {weights!r}", f"use one of {', '.join(WEIGHTS)}")
+    if num_labels < 2:
+        raise ConfigError(f"num_labels {num_labels} is invalid", "a classifier needs at least 2 classes")
+
+    spec = model if isinstance(model, ModelSpec) else resolve_spec(model, revision)
+    family = family_of(spec.family)
+    transformers.set_seed(seed)
+
+    preprocessing = spec.preprocessing
+    config_overrides = {}
+    if image_size is not None and image_size != spec.image_size:
+        preprocessing = preprocessing.at_size(image_size)
+        if spec.tiny:
+            config_overrides["image_size"] = image_size
+
+    if weights == "pretrained" and not spec.tiny:
+        hf_model = _hub_call(
+            spec.name,
+            "download the weights of",
+            lambda: family.model_cls().from_pretrained(
+                spec.name, num_labels=num_labels, ignore_mismatched_sizes=True, revision=revision
+            ),
+        )
+    else:
+        if not spec.config:
+            raise ModelError(
+                f"model {spec.name!r} has no stored architecture, so it cannot be built with random weights",
+                "use weights='pretrained' with Hub access, or a registry entry",
+            )
+        config = family.config(num_labels=num_labels, **(spec.config | config_overrides))
+        hf_model = family.model(config)
+
+    in_features = hf_model.classifier.in_features
+    hf_model.classifier = ClassifierHead(in_features, num_labels, head, head_hidden_size, head_dropout)
+
+    if gradient_checkpointing:
+        if not getattr(hf_model, "supports_gradient_checkpointing", False):
+            raise ConfigError(f"{spec.name} does not support gradient checkpointing", "train without it, or with a smaller batch")
+        hf_model.gradient_checkpointing_enable()
+
+    configured_size = getattr(hf_model.config, "image_size", None)
+    interpolate = family.interpolates_positions and preprocessing.crop != configured_size
+    classifier = GalaxyClassifier(hf_model, preprocessing, strategy, augmentation, interpolate)
+    classifier.spec = replace(spec, preprocessing=preprocessing, image_size=preprocessing.crop)
+    classifier.build_options = {"head": head, "head_hidden_size": head_hidden_size, "head_dropout": head_dropout}
+    logger.info(
+        "built %s (%s weights, %s strategy, %s head): %s parameters, %s trainable",
+        spec.name, "random" if weights == "random" or spec.tiny else "pretrained", strategy, head,
+        f"{classifier.total_parameters():,}", f"{classifier.trainable_parameters():,}",
+    )
+    return classifier
+
+
+def save_classifier(classifier: GalaxyClassifier, directory: str | os.PathLike) -> Path:
+    """Save a classifier's weights (safetensors) and everything needed to rebuild it offline."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    state = {name: tensor.detach().contiguous().cpu() for name, tensor in classifier.state_dict().items()}
+    tmp = directory / f".{WEIGHTS_FILE}.tmp"
+    save_file(state, str(tmp))
+    os.replace(tmp, directory / WEIGHTS_FILE)
+    atomic_write_json(
+        directory / CLASSIFIER_FILE,
+        {
+            "model": classifier.spec.name,
+            "family": classifier.spec.family,
+            "num_labels": classifier.num_labels,
+            "strategy": classifier.strategy,
+            "preprocessing": classifier.preprocessing.to_dict(),
+            "interpolate_pos_encoding": classifier.interpolate_pos_encoding,
+            "hf_config": classifier.model.config.to_dict(),
+            **classifier.build_options,
+        },
+    )
+    return directory
+
+
+def load_classifier(directory: str | os.PathLike, map_location: str = "cpu") -> GalaxyClassifier:
+    """Rebuild a classifier saved by :func:`save_classifier`, without Hub access.
+
+    Weights are read with safetensors, which cannot execute code.
+    """
+    directory = Path(directory)
+    meta_path, weights_path = directory / CLASSIFIER_FILE, directory / WEIGHTS_FILE
+    if not (meta_path.is_file() and weights_path.is_file()):
+        raise ModelError(f"no saved classifier in {directory}", f"expected {CLASSIFIER_FILE} and {WEIGHTS_FILE}; fine-tune first")
+    meta = json.loads(meta_path.read_text())
+
+    family = family_of(meta["family"])
+    config_class = getattr(transformers, family.config_class)
+    hf_model = family.model(config_class.from_dict(meta["hf_config"]))
+    in_features = hf_model.classifier.in_features
+    hf_model.classifier = ClassifierHead(
+        in_features, meta["num_labels"], meta["head"], meta.get("head_hidden_size"), meta.get("head_dropout", 0.0)
+    )
+    preprocessing = Preprocessing(**{**meta["preprocessing"], "mean": tuple(meta["preprocessing"]["mean"]), "std": tuple(meta["preprocessing"]["std"])})
+    classifier = GalaxyClassifier(hf_model, preprocessing, meta["strategy"], None, meta.get("interpolate_pos_encoding", False))
+    classifier.load_state_dict(load_file(str(weights_path), device=map_location))
+
+    spec = get_spec(meta["model"]) if is_registered(meta["model"]) else None
+    if spec is not None:
+        classifier.spec = replace(spec, preprocessing=preprocessing, image_size=preprocessing.crop)
+    classifier.build_options = {key: meta.get(key) for key in ("head", "head_hidden_size", "head_dropout")}
+    return classifier
+
+
+def _hub_call(model_id: str, action: str, call):
+    """Run a Hub download, turning its many failure types into one clear ModelError."""
+    try:
+        return call()
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except torch.OutOfMemoryError:
+        raise
+    except Exception as error:  # huggingface_hub, requests and transformers raise many types
+        text = f"{type(error).__name__}: {error}"
+        lowered = text.lower()
+        if "not a valid model identifier" in lowered or "repositorynotfound" in lowered or "404" in lowered:
+            reason, hint = "it was not found on the Hugging Face Hub", "check the id; `galaxy-book models` lists the registered ones"
+        elif any(word in lowered for word in ("connect", "offline", "resolve", "network", "localentrynotfound", "timed out")):
+            reason, hint = (
+                "the Hub cannot be reached",
+                "connect to the internet, or download the model once and set HF_HUB_OFFLINE=1, "
+                "or build it offline with weights='random' (--weights random), or use a tiny config such as tiny-dinov2",
+            )
+        else:
+            reason, hint = "the Hub call failed", "check the id and the network, or use weights='random' or a tiny config"
+        raise ModelError(f"cannot {action} {model_id!r}: {reason} ({text.splitlines()[0][:300]})", hint) from error
