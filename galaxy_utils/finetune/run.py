@@ -22,10 +22,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from datasets import DatasetDict
 from transformers import EvalPrediction, PrinterCallback, Trainer, TrainingArguments
 
-from galaxy_utils.data import decode_split, load_data, provenance_of, with_validation
 from galaxy_utils.errors import ConfigError, ResourceError
 from galaxy_utils.features import cached_features
 from galaxy_utils.finetune.datasets import FeatureHeadModel, TensorDictDataset, collate_batch
@@ -105,6 +103,12 @@ def finetune(
     FineTuneResult
         With ``metrics`` on the test split and ``result_path``.
     """
+    # The data layer needs the optional packages `datasets` and `pooch`. Importing it
+    # here keeps the Trainer helpers of this module usable on a machine without them.
+    from datasets import DatasetDict
+
+    from galaxy_utils.data import decode_split, load_data, provenance_of, with_validation
+
     started = time.perf_counter()
     recipe = recipe or Recipe()
     _check_choices(strategy, head, weights)
