@@ -1,0 +1,110 @@
+"""Shared setup of the test suite: the sample data, offline mode, markers and small fixtures.
+
+The real galaxy samples are read from ``GALAXY_UTILS_DATA_DIR``. CI sets it, and
+a local run falls back to ``<repo>/../shared/data``. When the Hugging Face Hub
+is unreachable, ``HF_HUB_OFFLINE=1`` is set before anything imports
+huggingface_hub, so Hub calls fail at once instead of retrying for half a minute.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
+
+os.environ.setdefault("GALAXY_UTILS_DATA_DIR", str(DEFAULT_DATA_DIR))
+DATA_DIR = Path(os.environ["GALAXY_UTILS_DATA_DIR"])
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    """Return whether a TCP connection to the Hugging Face Hub opens."""
+    try:
+        with socket.create_connection(("huggingface.co", 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+if "HF_HUB_OFFLINE" not in os.environ and not _hub_reachable():
+    os.environ["HF_HUB_OFFLINE"] = "1"
+HUB_ONLINE = not _truthy(os.environ.get("HF_HUB_OFFLINE"))
+
+
+def pytest_collection_modifyitems(config, items):
+    import torch
+
+    skip_network = pytest.mark.skip(reason="needs the Hugging Face Hub (offline: HF_HUB_OFFLINE=1 or no connection)")
+    skip_gpu = pytest.mark.skip(reason="needs a CUDA GPU")
+    for item in items:
+        if "network" in item.keywords and not HUB_ONLINE:
+            item.add_marker(skip_network)
+        if "gpu" in item.keywords and not torch.cuda.is_available():
+            item.add_marker(skip_gpu)
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The directory of the real galaxy samples, checked to exist."""
+    if not DATA_DIR.is_dir():
+        pytest.fail(f"sample directory {DATA_DIR} not found; set GALAXY_UTILS_DATA_DIR to the shared data folder")
+    return DATA_DIR
+
+
+@pytest.fixture(scope="session")
+def rings(data_dir):
+    """The decals-rings sample set, loaded once."""
+    from galaxy_utils.data import load_data
+
+    return load_data("decals-rings")
+
+
+@pytest.fixture(scope="session")
+def small_rings(rings):
+    """A 24-image train split of decals-rings whose validation split is the train split itself.
+
+    With validation equal to train, the checkpoint the Trainer selects is the
+    one that fits the training images best, which is what memorisation checks need.
+    """
+    from galaxy_utils.data import GalaxyDatasetDict, provenance_of
+
+    train = rings["train"].shuffle(seed=0).select(range(24))
+    test = rings["test"].select(range(16))
+    provenance = provenance_of(rings)
+    return GalaxyDatasetDict.create(
+        {"train": train, "validation": train, "test": test},
+        provenance.__class__(
+            name="decals-rings-24",
+            source=provenance.source,
+            revision=None,
+            fingerprint=provenance.fingerprint + "-first-24-shuffled-0",
+            split="24 shuffled train images, validation = train, 16 test images",
+            class_names=provenance.class_names,
+        ),
+    )
+
+
+@pytest.fixture(scope="session")
+def tiny_recipe():
+    """A recipe that fine-tunes a tiny model on the CPU in seconds."""
+    from galaxy_utils.finetune import Recipe
+
+    return Recipe(epochs=2, batch_size=8, learning_rate=1e-3, augmentation="none", warmup_ratio=0.0)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory, rings, tiny_recipe):
+    """One stored tiny-vit fine-tune on decals-rings, shared by the tests that only read it."""
+    from galaxy_utils.finetune import finetune
+
+    results = tmp_path_factory.mktemp("tiny-run")
+    result = finetune("tiny-vit", rings, recipe=tiny_recipe, results_dir=results, device="cpu", progress=False)
+    return result, results
