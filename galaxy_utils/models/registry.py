@@ -39,8 +39,9 @@ class ModelSpec:
     image_size : int
         Input resolution of the checkpoint, in pixels.
     params_m : float
-        Published parameter count in millions, including the ImageNet head
-        where one ships.
+        Published parameter count in millions. For ConvNeXt V2 it includes the
+        1,000-class ImageNet head (atto: 3.4 M backbone + 0.3 M head = 3.7 M).
+        For the other families it is the backbone's count, without any head.
     imagenet_head : str or None
         Label set of the classification head that ships (``"ImageNet-1k"``,
         ``"ImageNet-21k"``), or None when the checkpoint has none.
