@@ -183,7 +183,7 @@ def test_unregistered_id_offline_names_fix(hub_offline, tmp_path, monkeypatch):
 
 
 class _NotFoundHandler(http.server.BaseHTTPRequestHandler):
-    """A stand-in Hub that answers every request with 404 RepoNotFound."""
+    """A stand-in Hub that returns 404 RepoNotFound for every request."""
 
     def _not_found(self):
         self.send_response(404)
@@ -199,7 +199,7 @@ class _NotFoundHandler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def not_found_hub():
-    """Serve a local Hub endpoint that finds no repository; yields its URL."""
+    """Serve a local Hub endpoint that finds no repository, and yield its URL."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotFoundHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}"
