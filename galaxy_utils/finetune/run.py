@@ -31,9 +31,18 @@ from galaxy_utils.finetune.recipe import Recipe
 from galaxy_utils.finetune.result import FineTuneResult
 from galaxy_utils.finetune.store import ResultStore, run_key
 from galaxy_utils.hardware import describe_hardware, library_versions, resolve_device, supports_bf16
-from galaxy_utils.io import canonical_json
+from galaxy_utils.io import canonical_json, sha256_file
 from galaxy_utils.metrics import evaluation_report, summary_metrics
-from galaxy_utils.models.build import WEIGHTS, build_classifier, resolve_spec, save_classifier
+from galaxy_utils.models.build import (
+    WEIGHTS,
+    WEIGHTS_FILE,
+    build_classifier,
+    classifier_from_checkpoint,
+    is_saved_classifier,
+    load_classifier,
+    resolve_spec,
+    save_classifier,
+)
 from galaxy_utils.models.classifier import STRATEGIES
 from galaxy_utils.models.heads import HEADS
 from galaxy_utils.transforms import get_augmentation
@@ -107,15 +116,23 @@ def finetune(
     # here keeps the Trainer helpers of this module usable on a machine without them.
     from datasets import DatasetDict
 
-    from galaxy_utils.data import decode_split, load_data, provenance_of, with_validation
+    from galaxy_utils.data import decode_dataset, load_data, provenance_of, with_validation
 
     started = time.perf_counter()
     recipe = recipe or Recipe()
     _check_choices(strategy, head, weights)
     device = resolve_device(device)
 
-    # Step 1: the model, the data and the run's identity.
-    spec = resolve_spec(model, revision)
+    # Step 1: the model, the data and the run's identity. A saved classifier
+    # directory stands for its fine-tuned backbone, identified by its weights' hash.
+    from_checkpoint = is_saved_classifier(model)
+    if from_checkpoint:
+        spec = load_classifier(model).spec
+        checkpoint_sha256 = sha256_file(Path(model) / WEIGHTS_FILE)
+        model_identity = f"{spec.name} fine-tuned {checkpoint_sha256[:12]}"
+    else:
+        spec = resolve_spec(model, revision)
+        model_identity = spec.name
     data = load_data(dataset, seed=recipe.seed) if not isinstance(dataset, DatasetDict) else dataset
     _check_splits(data)
     data = with_validation(data, recipe.validation_fraction, recipe.seed)
@@ -125,9 +142,10 @@ def finetune(
     uses_cache = strategy == "head" and recipe.head_training == "cached"
     run = _normalise(
         {
-            "model": spec.name,
+            "model": model_identity if from_checkpoint else spec.name,
+            "base_checkpoint_sha256": checkpoint_sha256 if from_checkpoint else None,
             "revision": revision,
-            "weights": "random" if spec.tiny else weights,
+            "weights": "checkpoint" if from_checkpoint else "random" if spec.tiny else weights,
             "strategy": strategy,
             "head": head,
             "head_hidden_size": head_hidden_size,
@@ -149,21 +167,23 @@ def finetune(
 
     # Step 3: decode every split once.
     cache_root = Path(results_dir) / "cache"
-    decoded = {
-        name: decode_split(split, storage_size, cache_root / "images", f"{provenance.fingerprint}/{name}/{provenance.split}")
-        for name, split in data.items()
-        if name in ("train", "validation", "test")
-    }
+    decoded = decode_dataset(data, storage_size, cache_root / "images", splits=("train", "validation", "test"))
     if recipe.max_train_samples is not None:
         decoded["train"] = _subsample(decoded["train"], recipe.max_train_samples, recipe.seed)
 
     # Step 4: build and train.
     augmentation = get_augmentation(recipe.augmentation)
-    classifier = build_classifier(
-        spec, len(class_names), strategy, head, weights, recipe.image_size, head_hidden_size,
-        augmentation=None if augmentation.is_identity else augmentation,
-        gradient_checkpointing=recipe.gradient_checkpointing, revision=revision, seed=recipe.seed,
-    )
+    active_augmentation = None if augmentation.is_identity else augmentation
+    if from_checkpoint:
+        classifier = classifier_from_checkpoint(
+            model, len(class_names), strategy, head, head_hidden_size, augmentation=active_augmentation, seed=recipe.seed
+        )
+    else:
+        classifier = build_classifier(
+            spec, len(class_names), strategy, head, weights, recipe.image_size, head_hidden_size,
+            augmentation=active_augmentation, gradient_checkpointing=recipe.gradient_checkpointing,
+            revision=revision, seed=recipe.seed,
+        )
     run_dir = store.run_dir(run)
     _log_banner(spec.name, strategy, head, decoded, recipe, device, classifier)
 
@@ -237,16 +257,25 @@ def finetune(
 
 def _make_trainer(model, features, decoded, recipe: Recipe, run_dir: Path, device: str, progress: bool, kind: str) -> Trainer:
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    on_device = False
     if kind == "features":
         datasets = {
             name: TensorDictDataset(features=torch.as_tensor(features[name]), labels=torch.as_tensor(split.labels))
             for name, split in decoded.items()
         }
     else:
+        # On a GPU with room to spare, the decoded images live on the device, so a
+        # batch is one gather in GPU memory and nothing crosses the PCIe bus.
+        on_device = device == "cuda" and _fits_on_gpu(sum(split.images.nbytes for split in decoded.values()))
+        target = "cuda" if on_device else "cpu"
         datasets = {
-            name: TensorDictDataset(pixel_values=torch.from_numpy(split.images), labels=torch.as_tensor(split.labels))
+            name: TensorDictDataset(
+                pixel_values=torch.from_numpy(split.images).to(target), labels=torch.as_tensor(split.labels).to(target)
+            )
             for name, split in decoded.items()
         }
+        if on_device:
+            logger.info("decoded images kept on the GPU (%.1f GB)", sum(s.images.nbytes for s in decoded.values()) / 1e9)
 
     bf16 = recipe.precision == "bf16" or (recipe.precision == "auto" and supports_bf16(device))
     per_epoch = "epoch" if recipe.save_steps is None else "steps"
@@ -285,7 +314,7 @@ def _make_trainer(model, features, decoded, recipe: Recipe, run_dir: Path, devic
         disable_tqdm=not progress,
         remove_unused_columns=False,
         label_names=["labels"],
-        dataloader_pin_memory=device == "cuda",
+        dataloader_pin_memory=device == "cuda" and kind == "pixels" and not on_device,
         dataloader_num_workers=0,
     )
     num_labels = int(max(split.labels.max() for split in decoded.values())) + 1
@@ -307,6 +336,12 @@ def _make_trainer(model, features, decoded, recipe: Recipe, run_dir: Path, devic
         trainer.remove_callback(PrinterCallback)
     trainer._galaxy_datasets = datasets
     return trainer
+
+
+def _fits_on_gpu(nbytes: int, share: float = 0.25) -> bool:
+    """Return whether ``nbytes`` fit in ``share`` of the GPU's free memory."""
+    free, _total = torch.cuda.mem_get_info()
+    return nbytes < share * free
 
 
 def _last_checkpoint(directory: Path) -> str | None:

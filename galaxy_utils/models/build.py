@@ -217,10 +217,47 @@ def load_classifier(directory: str | os.PathLike, map_location: str = "cpu") -> 
     classifier = GalaxyClassifier(hf_model, preprocessing, meta["strategy"], None, meta.get("interpolate_pos_encoding", False))
     classifier.load_state_dict(load_file(str(weights_path), device=map_location))
 
-    spec = get_spec(meta["model"]) if is_registered(meta["model"]) else None
-    if spec is not None:
-        classifier.spec = replace(spec, preprocessing=preprocessing, image_size=preprocessing.crop)
+    if is_registered(meta["model"]):
+        classifier.spec = replace(get_spec(meta["model"]), preprocessing=preprocessing, image_size=preprocessing.crop)
+    else:
+        classifier.spec = ModelSpec(
+            name=meta["model"], family=meta["family"], size="unknown", image_size=preprocessing.crop, params_m=0.0,
+            imagenet_head=None, head_usable=False, pretraining="unknown", self_supervised_only=False,
+            config={}, preprocessing=preprocessing, confirmed=False, notes=f"loaded from {directory}",
+        )
     classifier.build_options = {key: meta.get(key) for key in ("head", "head_hidden_size", "head_dropout")}
+    return classifier
+
+
+def is_saved_classifier(path: str | os.PathLike) -> bool:
+    """Return whether ``path`` is a directory written by :func:`save_classifier`."""
+    path = Path(path)
+    return path.is_dir() and (path / CLASSIFIER_FILE).is_file() and (path / WEIGHTS_FILE).is_file()
+
+
+def classifier_from_checkpoint(
+    directory: str | os.PathLike,
+    num_labels: int,
+    strategy: str = "full",
+    head: str = "linear",
+    head_hidden_size: int | None = None,
+    head_dropout: float = 0.0,
+    augmentation: Augmentation | None = None,
+    seed: int = 42,
+) -> GalaxyClassifier:
+    """Start a new classifier from a fine-tuned one: its backbone, and a new head.
+
+    This is how a fine-tuned backbone is reused, for the head ablation
+    (new heads on a frozen fine-tuned backbone) or to fine-tune a
+    Galaxy10-specialised model on another data set.
+    """
+    base = load_classifier(directory)
+    transformers.set_seed(seed)
+    hf_model = base.model
+    hf_model.classifier = ClassifierHead(hf_model.classifier.layers[0].in_features, num_labels, head, head_hidden_size, head_dropout)
+    classifier = GalaxyClassifier(hf_model, base.preprocessing, strategy, augmentation, base.interpolate_pos_encoding)
+    classifier.spec = base.spec
+    classifier.build_options = {"head": head, "head_hidden_size": head_hidden_size, "head_dropout": head_dropout}
     return classifier
 
 
