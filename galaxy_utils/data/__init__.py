@@ -17,7 +17,8 @@ from galaxy_utils.data.provenance import GalaxyDatasetDict, Provenance, describe
 from galaxy_utils.data.public import load_galaxy10, load_galaxy_mnist
 from galaxy_utils.data.samples import SAMPLE_SETS, fetch_sample, load_sample, slice_strip
 from galaxy_utils.data.splits import stratified_indices, with_validation
-from galaxy_utils.data.tensors import DecodedSplit, decode_split
+from galaxy_utils.data.summary import brightness_by_class, class_counts, pixel_statistics
+from galaxy_utils.data.tensors import DecodedSplit, concatenate, decode_dataset, decode_split
 from galaxy_utils.errors import DataError
 
 PUBLIC_SETS = ("galaxy10", "galaxy-mnist")
@@ -75,6 +76,8 @@ __all__ = [
     "DecodedSplit",
     "GalaxyDatasetDict",
     "Provenance",
+    "concatenate",
+    "decode_dataset",
     "decode_split",
     "describe_splits",
     "fetch_sample",
@@ -84,6 +87,9 @@ __all__ = [
     "load_image_csv",
     "load_image_folder",
     "load_sample",
+    "brightness_by_class",
+    "class_counts",
+    "pixel_statistics",
     "provenance_of",
     "slice_strip",
     "stratified_indices",

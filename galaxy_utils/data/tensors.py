@@ -105,6 +105,36 @@ def decode_split(
     return DecodedSplit(images, labels)
 
 
+def decode_dataset(dataset, size: int, cache_dir: str | os.PathLike | None = None, splits=None) -> dict[str, DecodedSplit]:
+    """Decode several splits of a data set, cached under keys derived from its provenance.
+
+    Parameters
+    ----------
+    dataset : datasets.DatasetDict
+        The data set (its provenance identifies the cached arrays).
+    size : int
+        Edge of the stored images, in pixels.
+    cache_dir : path-like, optional
+        Directory of the cache.
+    splits : sequence of str, optional
+        Splits to decode (default: all).
+    """
+    from galaxy_utils.data.provenance import provenance_of
+
+    provenance = provenance_of(dataset)
+    names = list(splits) if splits is not None else list(dataset)
+    return {
+        name: decode_split(dataset[name], size, cache_dir, f"{provenance.fingerprint}/{name}/{provenance.split}")
+        for name in names
+    }
+
+
+def concatenate(decoded: dict[str, DecodedSplit], splits) -> DecodedSplit:
+    """Join decoded splits in the given order."""
+    parts = [decoded[name] for name in splits]
+    return DecodedSplit(np.concatenate([part.images for part in parts]), np.concatenate([part.labels for part in parts]))
+
+
 def _open_raw(item: dict) -> PILImage.Image:
     if item.get("bytes"):
         with PILImage.open(io.BytesIO(item["bytes"])) as image:
