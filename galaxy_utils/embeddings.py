@@ -24,7 +24,7 @@ def embed(
     seed: int = 42,
     perplexity: float = 30.0,
     n_neighbors: int = 15,
-    n_jobs: int = -1,
+    n_jobs: int | None = None,
 ) -> np.ndarray:
     """Map feature vectors to two dimensions.
 
@@ -41,8 +41,9 @@ def embed(
         for small samples.
     n_neighbors : int, default 15
         UMAP neighbourhood size, lowered automatically for small samples.
-    n_jobs : int, default -1
-        Threads (-1: all cores).
+    n_jobs : int, optional
+        Threads; by default one below 2,000 samples, where starting a thread
+        pool costs more than it saves, and all cores above.
 
     Returns
     -------
@@ -56,6 +57,8 @@ def embed(
         raise ConfigError(f"cannot embed {n} samples", "pass at least 5 feature vectors")
     if method not in METHODS:
         raise ConfigError(f"unknown embedding method {method!r}", f"use one of {', '.join(METHODS)}")
+    if n_jobs is None:
+        n_jobs = 1 if n < 2000 else -1
 
     if method == "tsne":
         from openTSNE import TSNE

@@ -204,6 +204,21 @@ def bootstrap_delta(
     return Interval(value, float(low), float(high), level)
 
 
+def bootstrap_per_class_f1(
+    y_true, y_pred, num_labels: int, n_resamples: int = 1000, level: float = 0.95, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return bootstrap lower and upper bounds of each class's F1, each of shape (num_labels,)."""
+    y_true, y_pred = _check(y_true, y_pred)
+    labels = list(range(num_labels))
+    index = np.random.default_rng(seed).integers(0, len(y_true), (n_resamples, len(y_true)))
+    counts = _resampled_counts(y_true, y_pred, index, labels)
+    true_positive = np.diagonal(counts, axis1=1, axis2=2)
+    denominator = counts.sum(axis=2) + counts.sum(axis=1)
+    f1 = np.divide(2 * true_positive, denominator, out=np.zeros(true_positive.shape, dtype=float), where=denominator > 0)
+    low, high = np.quantile(f1, [(1 - level) / 2, (1 + level) / 2], axis=0)
+    return low, high
+
+
 def evaluation_report(y_true, y_pred, class_names, n_resamples: int = 1000, seed: int = 0) -> dict:
     """Return every metric of one split: summary, intervals, per class and confusion matrix."""
     num_labels = len(class_names)

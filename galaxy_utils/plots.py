@@ -122,6 +122,41 @@ def embedding_map(
     return fig
 
 
+def embedding_pair(
+    coords_before: np.ndarray,
+    coords_after: np.ndarray,
+    labels,
+    class_names,
+    predicted_before=None,
+    predicted_after=None,
+    highlight: str | None = None,
+    titles: tuple[str, str] = ("before fine-tuning", "after fine-tuning"),
+    title: str = "",
+    files=None,
+) -> go.Figure:
+    """Draw two embedding maps of the same images side by side, with one shared legend.
+
+    Clicking a class in the legend hides it in both panels.
+    """
+    panels = [
+        embedding_map(coords_before, labels, class_names, predicted_before, highlight, files=files),
+        embedding_map(coords_after, labels, class_names, predicted_after, highlight, files=files),
+    ]
+    fig = make_subplots(rows=1, cols=2, subplot_titles=list(titles), horizontal_spacing=0.04)
+    for column, panel in enumerate(panels, start=1):
+        for trace in panel.data:
+            trace.legendgroup = trace.name
+            trace.showlegend = column == 1
+            fig.add_trace(trace, row=1, col=column)
+    fig.update_xaxes(showticklabels=False)
+    fig.update_yaxes(showticklabels=False)
+    fig.update_layout(
+        title=title, template="plotly_white", legend_title_text="true class", height=480,
+        margin=dict(l=10, r=10, t=70, b=10),
+    )
+    return fig
+
+
 def confusion_figure(counts, class_names, normalize: bool = True, title: str = "") -> go.Figure:
     """Draw a confusion matrix as a heatmap, normalised by row (true class) by default.
 
@@ -151,31 +186,36 @@ def confusion_figure(counts, class_names, normalize: bool = True, title: str = "
 
 
 def f1_vs_params(rows, metric_label: str = "weighted F1 (%)", title: str = "") -> go.Figure:
-    """Plot F1 against parameter count, full fine-tuning and head only, one colour per family.
+    """Plot F1 against parameter count: one colour per family, filled for full fine-tuning, open for head only.
 
     Parameters
     ----------
     rows : pandas.DataFrame
         Columns ``model``, ``family``, ``params_m``, ``f1_full`` and ``f1_head``
-        (percentages); optional ``source`` (``"this run"`` or ``"study"``).
+        (percentages), and optionally ``source``: rows whose source is
+        ``"study"`` are drawn as diamonds, the others as circles.
     """
     fig = go.Figure()
     families = list(dict.fromkeys(rows["family"]))
+    sources = list(dict.fromkeys(rows["source"])) if "source" in rows else ["this run"]
     for index, family in enumerate(families):
-        part = rows[rows["family"] == family]
-        for column, symbol, suffix in (("f1_full", "circle", "full"), ("f1_head", "circle-open", "head only")):
-            if column not in part or part[column].isna().all():
+        for source in sources:
+            part = rows[(rows["family"] == family) & ((rows["source"] == source) if "source" in rows else True)]
+            if part.empty:
                 continue
-            fig.add_trace(
-                go.Scatter(
-                    x=part["params_m"], y=part[column], mode="markers", name=f"{family}, {suffix}",
-                    marker=dict(symbol=symbol, size=11, color=_color(index), line=dict(width=2, color=_color(index))),
-                    hovertext=[f"{m}<br>{suffix}: {v:.2f}" for m, v in zip(part["model"], part[column])], hoverinfo="text",
+            shape = "diamond" if source == "study" else "circle"
+            for column, suffix, filled in (("f1_full", "full", True), ("f1_head", "head only", False)):
+                fig.add_trace(
+                    go.Scatter(
+                        x=part["params_m"], y=part[column], mode="markers", name=f"{family}, {suffix} ({source})",
+                        marker=dict(symbol=shape if filled else f"{shape}-open", size=11, color=_color(index), line=dict(width=2, color=_color(index))),
+                        hovertext=[f"{m}<br>{suffix} ({source}): {v:.2f}" for m, v in zip(part["model"], part[column])],
+                        hoverinfo="text",
+                    )
                 )
-            )
     fig.update_layout(
         title=title, xaxis_type="log", xaxis_title="parameters (millions, log scale)", yaxis_title=metric_label,
-        template="plotly_white", height=460, margin=dict(l=10, r=10, t=50, b=10),
+        template="plotly_white", height=480, margin=dict(l=10, r=10, t=50, b=10),
     )
     return fig
 
@@ -265,6 +305,21 @@ def metric_bars(labels, values, errors=None, y_title: str = "", title: str = "")
         error_y = dict(type="data", symmetric=False, array=high, arrayminus=low)
     fig = go.Figure(go.Bar(x=list(labels), y=list(values), error_y=error_y, marker_color=CLASS_COLORS[0]))
     fig.update_layout(title=title, yaxis_title=y_title, template="plotly_white", height=400, margin=dict(l=10, r=10, t=50, b=10))
+    return fig
+
+
+def grouped_bars(frame, x: str, group: str, y: str, low: str | None = None, high: str | None = None, y_title: str = "", title: str = "") -> go.Figure:
+    """Bars of ``y`` by ``x``, one colour per ``group``, with optional interval columns ``low`` and ``high``."""
+    fig = go.Figure()
+    for index, (name, part) in enumerate(frame.groupby(group, sort=False)):
+        error_y = None
+        if low is not None and high is not None:
+            error_y = dict(type="data", symmetric=False, array=(part[high] - part[y]).tolist(), arrayminus=(part[y] - part[low]).tolist())
+        fig.add_trace(go.Bar(x=part[x].tolist(), y=part[y].tolist(), name=str(name), error_y=error_y, marker_color=_color(index)))
+    fig.update_layout(
+        title=title, barmode="group", yaxis_title=y_title, template="plotly_white", height=420,
+        legend_title_text=group, margin=dict(l=10, r=10, t=50, b=10),
+    )
     return fig
 
 

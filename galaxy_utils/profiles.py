@@ -63,6 +63,8 @@ class Profile:
         Edge of the decoded images, in pixels.
     scientific : bool
         Whether its numbers can be compared with the study.
+    embed_splits : tuple of str
+        Splits drawn in the t-SNE maps: the test split, or every split of a small sample.
     """
 
     name: str
@@ -77,6 +79,7 @@ class Profile:
     device: str
     storage_size: int
     scientific: bool
+    embed_splits: tuple[str, ...] = ("test",)
 
     def with_overrides(self, models=None, epochs=None, device=None, seed=None) -> "Profile":
         """Return the profile with a chapter's parameter overrides applied."""
@@ -114,6 +117,7 @@ PROFILES: dict[str, Profile] = {
         device="cpu",
         storage_size=96,
         scientific=False,
+        embed_splits=("train", "validation", "test"),
     ),
     "paper-best": Profile(
         name="paper-best",
