@@ -141,6 +141,7 @@ def run_chapters(
         except Exception as error:  # kernel start-up and I/O failures; the other chapters still run
             run = ChapterRun(number, name, "failed", _elapsed(started), str(attempt), f"{type(error).__name__}: {error}", None, parameters)
         else:
+            _hide_injected_parameters(attempt)
             os.replace(attempt, target)
             run = ChapterRun(number, name, "ok", _elapsed(started), str(target), parameters=parameters)
         run.peak_memory_mib = _children_peak_memory_mib()
@@ -183,8 +184,13 @@ def build_book(root: str | os.PathLike = ".", strict: bool = True) -> Path:
     write_reproducibility_page(source)
     config = _config_with_overrides(source)
 
-    output = root / "_build"
-    command = [sys.executable, "-m", "jupyter_book", "build", str(source), "--path-output", str(output), "--config", str(config), "--all"]
+    # jupyter-book writes to <path-output>/_build/html.
+    output = root
+    # jupyter-book 1.x has no `python -m jupyter_book`; calling its CLI function keeps this interpreter.
+    command = [
+        sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; sys.exit(main())",
+        "build", str(source), "--path-output", str(output), "--config", str(config), "--all",
+    ]
     if strict:
         command += ["-W", "--keep-going"]
     logger.info("building the book: %s", " ".join(command))
@@ -192,7 +198,9 @@ def build_book(root: str | os.PathLike = ".", strict: bool = True) -> Path:
     if completed.returncode != 0:
         tail = "\n".join((completed.stdout + completed.stderr).strip().splitlines()[-25:])
         raise GalaxyUtilsError(f"jupyter-book build failed (exit {completed.returncode}):\n{tail}", "fix the warnings listed above; the run log is in _build/source")
-    html = output / "html"
+    html = root / HTML_DIR
+    if not (html / "index.html").is_file():
+        raise GalaxyUtilsError(f"jupyter-book reported success but wrote no {html / 'index.html'}", "rerun with --verbose and check the jupyter-book output")
     logger.info("book built: %s", html / "index.html")
     return html
 
@@ -281,6 +289,18 @@ def _append_run_log(source: Path, runs: list[ChapterRun], profile: str) -> None:
         log["chapters"][run.name] = entry
     log["platform"] = platform.platform()
     atomic_write_json(path, log)
+
+
+def _hide_injected_parameters(path: Path) -> None:
+    """Fold the cell papermill injects, so a page opens with the chapter's own parameters cell."""
+    import nbformat
+
+    notebook = nbformat.read(str(path), as_version=4)
+    for cell in notebook.cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and "hide-input" not in tags:
+            cell.metadata["tags"] = [*tags, "hide-input"]
+    nbformat.write(notebook, str(path))
 
 
 def _children_peak_memory_mib() -> float:
