@@ -232,10 +232,14 @@ def finetune(
         }
         reports[name] = evaluation_report(labels, predicted, class_names, seed=recipe.seed)
 
-    # Step 6: save the model and the result.
-    model_dir = save_classifier(classifier.cpu(), run_dir / "model")
-    if not keep_checkpoints:
-        shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
+    # Step 6: save the model and the result. Under torchrun or accelerate launch every
+    # process gets the gathered predictions, and only the main one writes files.
+    writes = trainer.is_world_process_zero()
+    model_dir = run_dir / "model"
+    if writes:
+        save_classifier(classifier.cpu(), model_dir)
+        if not keep_checkpoints:
+            shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
 
     result = FineTuneResult(
         key=run_key(run),
@@ -250,7 +254,8 @@ def finetune(
         hardware=describe_hardware(device),
         notes=_notes(recipe, strategy, uses_cache, augmentation.is_identity),
     )
-    store.save(result)
+    if writes:
+        store.save(result)
     logger.info(result.summary())
     return result
 
