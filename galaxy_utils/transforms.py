@@ -86,6 +86,10 @@ class Preprocessing:
         else:
             raise ConfigError(f"cannot read an image size from {type(processor).__name__}: {size}", "pass image_size explicitly")
         crop_edge = int(crop.get("height") or crop.get("shortest_edge")) if do_crop else resize
+        # ConvNeXt processors below 384 px resize to shortest_edge / crop_pct, then crop shortest_edge.
+        crop_pct = getattr(processor, "crop_pct", None)
+        if crop_pct and size.get("shortest_edge") and resize < 384:
+            crop_edge, resize = resize, int(resize / crop_pct)
         mean = tuple(float(v) for v in (getattr(processor, "image_mean", None) or HALF))
         std = tuple(float(v) for v in (getattr(processor, "image_std", None) or HALF))
         resample = getattr(processor, "resample", 2)

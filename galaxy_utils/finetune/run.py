@@ -209,10 +209,12 @@ def finetune(
         else:
             trainer = _make_trainer(classifier, None, decoded, recipe, run_dir, device, progress, kind="pixels")
         trainer.train(resume_from_checkpoint=_last_checkpoint(run_dir / "checkpoints"))
-    except torch.OutOfMemoryError as error:
+    except (torch.OutOfMemoryError, MemoryError) as error:
         raise _out_of_memory(spec.name, recipe, device) from error
     except RuntimeError as error:
-        if "out of memory" in str(error).lower():
+        # CUDA reports "out of memory"; the CPU allocator "can't allocate memory".
+        message = str(error).lower()
+        if "out of memory" in message or "can't allocate memory" in message:
             raise _out_of_memory(spec.name, recipe, device) from error
         raise
 
