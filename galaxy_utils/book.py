@@ -55,6 +55,7 @@ class ChapterRun:
     cell: int | None = None
     parameters: dict = field(default_factory=dict)
     peak_memory_mib: float | None = None
+    finished: str = ""
 
 
 def parse_chapters(text: str | None) -> list[int]:
@@ -145,6 +146,7 @@ def run_chapters(
             os.replace(attempt, target)
             run = ChapterRun(number, name, "ok", _elapsed(started), str(target), parameters=parameters)
         run.peak_memory_mib = _children_peak_memory_mib()
+        run.finished = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
         runs.append(run)
         if run.status == "ok":
             logger.info("chapter %d done in %.0f s: %s", number, run.seconds, run.output)
@@ -224,7 +226,7 @@ def write_reproducibility_page(source: Path) -> Path:
         "",
         "## Run times per chapter",
         "",
-        "| chapter | profile | status | wall time (s) | peak kernel memory (MiB) | finished (UTC) |",
+        "| chapter | profile | status | wall time (s) | peak memory of the kernels so far (MiB) | finished (UTC) |",
         "|---|---|---|---|---|---|",
     ]
     for number, name in CHAPTERS.items():
@@ -285,8 +287,7 @@ def _append_run_log(source: Path, runs: list[ChapterRun], profile: str) -> None:
     path = source / RUN_LOG
     log = json.loads(path.read_text()) if path.is_file() else {"chapters": {}}
     for run in runs:
-        entry = asdict(run) | {"finished": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())}
-        log["chapters"][run.name] = entry
+        log["chapters"][run.name] = asdict(run)
     log["platform"] = platform.platform()
     atomic_write_json(path, log)
 
