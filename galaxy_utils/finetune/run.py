@@ -357,13 +357,30 @@ def _last_checkpoint(directory: Path) -> str | None:
         return None
     complete = [
         path for path in directory.glob("checkpoint-*")
-        if path.name.split("-")[-1].isdigit() and (path / "trainer_state.json").is_file() and (path / "model.safetensors").is_file()
+        if path.name.split("-")[-1].isdigit() and _readable_state(path) and (path / "model.safetensors").is_file()
     ]
     if not complete:
         return None
     latest = max(complete, key=lambda path: int(path.name.split("-")[-1]))
     logger.info("resuming from %s", latest)
     return str(latest)
+
+
+def _readable_state(checkpoint: Path) -> bool:
+    """Return whether a checkpoint's trainer_state.json, which the Trainer writes last, parses.
+
+    The Trainer does not write it atomically, so a run killed during a save
+    leaves it truncated, and resuming from that checkpoint would fail.
+    """
+    path = checkpoint / "trainer_state.json"
+    if not path.is_file():
+        return False
+    try:
+        json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        logger.warning("skipping checkpoint %s: unreadable trainer_state.json (%s)", checkpoint, error)
+        return False
+    return True
 
 
 def _history(trainer: Trainer) -> list[dict]:
