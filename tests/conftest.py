@@ -68,36 +68,11 @@ def rings(data_dir):
 
 
 @pytest.fixture(scope="session")
-def small_rings(rings):
-    """A 24-image train split of decals-rings whose validation split is the train split itself.
-
-    With validation equal to train, the checkpoint the Trainer selects is the
-    one that fits the training images best, which is what memorisation checks need.
-    """
-    from galaxy_utils.data import GalaxyDatasetDict, provenance_of
-
-    train = rings["train"].shuffle(seed=0).select(range(24))
-    test = rings["test"].select(range(16))
-    provenance = provenance_of(rings)
-    return GalaxyDatasetDict.create(
-        {"train": train, "validation": train, "test": test},
-        provenance.__class__(
-            name="decals-rings-24",
-            source=provenance.source,
-            revision=None,
-            fingerprint=provenance.fingerprint + "-first-24-shuffled-0",
-            split="24 shuffled train images, validation = train, 16 test images",
-            class_names=provenance.class_names,
-        ),
-    )
-
-
-@pytest.fixture(scope="session")
 def tiny_recipe():
     """A recipe that fine-tunes a tiny model on the CPU in seconds."""
     from galaxy_utils.finetune import Recipe
 
-    return Recipe(epochs=2, batch_size=8, learning_rate=1e-3, augmentation="none", warmup_ratio=0.0)
+    return Recipe(epochs=2, batch_size=8, learning_rate=1e-3, augmentation="none", warmup_ratio=0.0, max_train_samples=32)
 
 
 @pytest.fixture(scope="session")
