@@ -2,7 +2,7 @@
 
 The real galaxy samples are read from ``GALAXY_UTILS_DATA_DIR``. CI sets it, and
 a local run falls back to ``<repo>/../shared/data``. Torch runs on one thread
-unless ``OMP_NUM_THREADS`` says otherwise. When the Hugging Face Hub is
+unless ``OMP_NUM_THREADS`` sets another count. When the Hugging Face Hub is
 unreachable, ``HF_HUB_OFFLINE=1`` is set before anything imports
 huggingface_hub, so Hub calls fail at once instead of retrying for half a minute.
 """

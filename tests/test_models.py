@@ -154,15 +154,17 @@ def test_unknown_model_build_rejected():
 
 
 @pytest.fixture
-def hub_offline(monkeypatch):
-    """Put huggingface_hub in offline mode, which it reads into a constant at import."""
+def hub_offline(monkeypatch, tmp_path):
+    """Put huggingface_hub in offline mode with an empty cache.
+
+    It reads both settings into constants at import, so the constants are patched too.
+    """
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub-cache"))
 
 
-def test_pretrained_offline_names_fix(hub_offline, tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-
+def test_pretrained_offline_names_fix(hub_offline):
     with pytest.raises(ModelError) as caught:
         build_classifier("facebook/dinov2-small", num_labels=2, weights="pretrained")
 
@@ -172,9 +174,7 @@ def test_pretrained_offline_names_fix(hub_offline, tmp_path, monkeypatch):
     assert "tiny-dinov2" in caught.value.hint
 
 
-def test_unregistered_id_offline_names_fix(hub_offline, tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-
+def test_unregistered_id_offline_names_fix(hub_offline):
     with pytest.raises(ModelError) as caught:
         build_classifier("someone/no-such-galaxy-model", num_labels=2)
 
