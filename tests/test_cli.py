@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -57,7 +58,7 @@ def test_finetune_json_output(tmp_path):
     for metric in ("accuracy", "macro_f1", "weighted_f1"):
         assert 0.0 <= output["metrics"][metric] <= 1.0, metric
     assert output["result_path"].startswith(str(tmp_path))
-    assert json.loads(open(output["result_path"]).read())["key"] == output["key"]
+    assert json.loads(Path(output["result_path"]).read_text())["key"] == output["key"]
 
 
 def assert_one_clear_error(status: int, stderr: str, fragment: str) -> None:

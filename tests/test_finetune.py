@@ -35,9 +35,9 @@ def backbone_state(state: dict) -> dict:
 
 def test_full_finetune_memorises(rings, tmp_path):
     # Validation is the training set, so the checkpoint kept is the best fit of it.
-    # The random-weight ViT maps these dark cutouts to nearly identical features at first:
-    # with a constant 3e-4 it leaves the loss plateau near step 100 and fits all
-    # 32 images from step 184 on (measured with torch 2.13 on a CPU), so 220 steps leave a margin.
+    # The random-weight ViT maps these dark cutouts to nearly identical features at first.
+    # With a constant 3e-4 it leaves the loss plateau near step 100 and fits all 32
+    # images from step 184 on (measured with torch 2.13 on a CPU). 220 steps leave a margin.
     data = subset(rings, 32, 16, "decals-rings-32")
     recipe = Recipe(
         epochs=55, batch_size=8, learning_rate=3e-4, scheduler="constant_with_warmup", warmup_ratio=0.0,

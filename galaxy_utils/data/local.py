@@ -202,9 +202,9 @@ def _build(entries, class_names, source: Path, kind: str, test_fraction, seed, p
     entries = _drop_duplicate_paths(entries)
 
     # Open every file once: collect the bad ones, convert the rest, and hash them all.
-    # RGB files stay referenced by path; converted ones are stored as PNG bytes
-    # with no path, because datasets' Image feature keeps only the path of an
-    # existing file and would drop the converted bytes.
+    # RGB files stay referenced by path. Converted ones are stored as PNG bytes with
+    # no path, because datasets' Image feature keeps only the path of an existing
+    # file and would drop the converted bytes.
     bad, records, digests, images = [], [], [], []
     for path, label, split in entries:
         image, reason = try_open_image(path)
