@@ -1,16 +1,19 @@
 """Shared setup of the test suite: the sample data, offline mode, markers and small fixtures.
 
-The real galaxy samples are read from ``GALAXY_UTILS_DATA_DIR``. CI sets it, and
-a local run falls back to ``<repo>/../shared/data``. Torch runs on one thread
-unless ``OMP_NUM_THREADS`` sets another count. When the Hugging Face Hub is
-unreachable, ``HF_HUB_OFFLINE=1`` is set before anything imports
-huggingface_hub, so Hub calls fail at once instead of retrying for half a minute.
+The real galaxy samples are read from ``GALAXY_UTILS_DATA_DIR``. CI sets it; a
+local run uses ``<repo>/../shared/data`` when that folder exists, and otherwise
+downloads the samples once (checked against their hashes). Torch runs on one
+thread unless ``OMP_NUM_THREADS`` sets another count.
+
+Tests marked ``network`` talk to the Hugging Face Hub and run only with
+``GALAXY_UTILS_NETWORK_TESTS=1``. Otherwise ``HF_HUB_OFFLINE=1`` is set before
+anything imports huggingface_hub, so a Hub call fails at once instead of
+retrying for half a minute.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import pytest
@@ -18,38 +21,30 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
 
-os.environ.setdefault("GALAXY_UTILS_DATA_DIR", str(DEFAULT_DATA_DIR))
+if "GALAXY_UTILS_DATA_DIR" not in os.environ and DEFAULT_DATA_DIR.is_dir():
+    os.environ["GALAXY_UTILS_DATA_DIR"] = str(DEFAULT_DATA_DIR)
 
 # The tiny models gain nothing from a second thread, and when other processes
 # load the cores, OpenMP threads that wait on each other slowed a 2-second
 # fine-tune to 45 seconds. Subprocesses inherit the setting. It must be set
 # before torch is imported.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
-DATA_DIR = Path(os.environ["GALAXY_UTILS_DATA_DIR"])
-
-
-def _hub_reachable(timeout: float = 3.0) -> bool:
-    """Return whether a TCP connection to the Hugging Face Hub opens."""
-    try:
-        with socket.create_connection(("huggingface.co", 443), timeout=timeout):
-            return True
-    except OSError:
-        return False
 
 
 def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
-if "HF_HUB_OFFLINE" not in os.environ and not _hub_reachable():
-    os.environ["HF_HUB_OFFLINE"] = "1"
-HUB_ONLINE = not _truthy(os.environ.get("HF_HUB_OFFLINE"))
+NETWORK_TESTS = _truthy(os.environ.get("GALAXY_UTILS_NETWORK_TESTS"))
+if not NETWORK_TESTS:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+HUB_ONLINE = NETWORK_TESTS and not _truthy(os.environ.get("HF_HUB_OFFLINE"))
 
 
 def pytest_collection_modifyitems(config, items):
     import torch
 
-    skip_network = pytest.mark.skip(reason="needs the Hugging Face Hub (offline: HF_HUB_OFFLINE=1 or no connection)")
+    skip_network = pytest.mark.skip(reason="needs the Hugging Face Hub; set GALAXY_UTILS_NETWORK_TESTS=1 to run it")
     skip_gpu = pytest.mark.skip(reason="needs a CUDA GPU")
     for item in items:
         if "network" in item.keywords and not HUB_ONLINE:
@@ -60,10 +55,11 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    """The directory of the real galaxy samples, checked to exist."""
-    if not DATA_DIR.is_dir():
-        pytest.fail(f"sample directory {DATA_DIR} not found; set GALAXY_UTILS_DATA_DIR to the shared data folder")
-    return DATA_DIR
+    """The directory of the real galaxy samples: the local copy, or the download cache after fetching."""
+    from galaxy_utils.data import SAMPLE_SETS, fetch_sample
+
+    directories = {fetch_sample(name).parent for name in SAMPLE_SETS}
+    return directories.pop()
 
 
 @pytest.fixture(scope="session")

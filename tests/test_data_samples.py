@@ -144,7 +144,7 @@ def test_local_hash_mismatch_rejected(data_dir, tmp_path, monkeypatch):
 
 
 def test_offline_error_names_both_fixes(tmp_path, monkeypatch):
-    monkeypatch.delenv("GALAXY_UTILS_DATA_DIR")
+    monkeypatch.delenv("GALAXY_UTILS_DATA_DIR", raising=False)
     monkeypatch.setenv("GALAXY_UTILS_CACHE_DIR", str(tmp_path / "cache"))
 
     def no_network(url, *args, **kwargs):
@@ -187,7 +187,7 @@ def local_mirror(tmp_path, monkeypatch):
         return [row | {"source_url": f"{base}/{name}/{row['file']}"} for row in rows]
 
     monkeypatch.setattr(samples_module, "read_manifest", local_manifest)
-    monkeypatch.delenv("GALAXY_UTILS_DATA_DIR")
+    monkeypatch.delenv("GALAXY_UTILS_DATA_DIR", raising=False)
     monkeypatch.setenv("GALAXY_UTILS_CACHE_DIR", str(tmp_path / "cache"))
     yield served
     server.shutdown()
