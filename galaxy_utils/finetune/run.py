@@ -140,12 +140,18 @@ def finetune(
     class_names = list(provenance.class_names) or list(data["train"].features["label"].names)
 
     uses_cache = strategy == "head" and recipe.head_training == "cached"
+    if from_checkpoint:
+        weights_used = "checkpoint"
+    elif spec.tiny:
+        weights_used = "random"
+    else:
+        weights_used = weights
     run = _normalise(
         {
             "model": model_identity if from_checkpoint else spec.name,
             "base_checkpoint_sha256": checkpoint_sha256 if from_checkpoint else None,
             "revision": revision,
-            "weights": "checkpoint" if from_checkpoint else "random" if spec.tiny else weights,
+            "weights": weights_used,
             "strategy": strategy,
             "head": head,
             "head_hidden_size": head_hidden_size,
@@ -203,11 +209,11 @@ def finetune(
                 )
                 for name, split in decoded.items()
             }
-            trainer = _make_trainer(
+            trainer, datasets = _make_trainer(
                 FeatureHeadModel(classifier.head), features, decoded, recipe, run_dir, device, progress, kind="features"
             )
         else:
-            trainer = _make_trainer(classifier, None, decoded, recipe, run_dir, device, progress, kind="pixels")
+            trainer, datasets = _make_trainer(classifier, None, decoded, recipe, run_dir, device, progress, kind="pixels")
         trainer.train(resume_from_checkpoint=_last_checkpoint(run_dir / "checkpoints"))
     except (torch.OutOfMemoryError, MemoryError) as error:
         raise _out_of_memory(spec.name, recipe, device) from error
@@ -222,7 +228,7 @@ def finetune(
     predictions, reports = {}, {}
     splits_to_score = ["validation", "test"] + (["train"] if evaluate_train else [])
     for name in splits_to_score:
-        logits = trainer.predict(trainer._galaxy_datasets[name]).predictions
+        logits = trainer.predict(datasets[name]).predictions
         logits = logits[0] if isinstance(logits, tuple) else logits
         probabilities = torch.softmax(torch.as_tensor(logits, dtype=torch.float32), dim=-1).numpy()
         labels = decoded[name].labels
@@ -262,7 +268,8 @@ def finetune(
     return result
 
 
-def _make_trainer(model, features, decoded, recipe: Recipe, run_dir: Path, device: str, progress: bool, kind: str) -> Trainer:
+def _make_trainer(model, features, decoded, recipe: Recipe, run_dir: Path, device: str, progress: bool, kind: str) -> tuple[Trainer, dict]:
+    """Return the Trainer and the datasets of every split, over pixels or cached features."""
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     on_device = False
     if kind == "features":
@@ -341,8 +348,7 @@ def _make_trainer(model, features, decoded, recipe: Recipe, run_dir: Path, devic
     if not progress:
         # Without progress bars the Trainer prints each log dict instead; the logs are kept in the history.
         trainer.remove_callback(PrinterCallback)
-    trainer._galaxy_datasets = datasets
-    return trainer
+    return trainer, datasets
 
 
 def _fits_on_gpu(nbytes: int, share: float = 0.25) -> bool:

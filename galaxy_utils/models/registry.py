@@ -98,12 +98,17 @@ class ModelSpec:
             "size": self.size,
             "image_size": self.image_size,
             "params_m": self.params_m,
-            "imagenet_head": self.imagenet_head if self.head_usable else (f"{self.imagenet_head} (untrained)" if self.imagenet_head else None),
+            "imagenet_head": self._head_description(),
             "pretraining": self.pretraining,
             "self_supervised_only": self.self_supervised_only,
             "in_study": self.in_study,
             "confirmed": self.confirmed,
         }
+
+    def _head_description(self) -> str | None:
+        if self.imagenet_head is None or self.head_usable:
+            return self.imagenet_head
+        return f"{self.imagenet_head} (untrained)"
 
 
 _REGISTRY: dict[str, ModelSpec] = {}
