@@ -108,6 +108,77 @@ def comparison_table(pairs, metric: str = "weighted_f1", seed: int = 0) -> pd.Da
     return pd.DataFrame(rows)
 
 
+def head_ablation_table(heads: dict, metric: str = "weighted_f1", seed: int = 0) -> pd.DataFrame:
+    """Compare heads trained on the same frozen backbones with the linear head.
+
+    Parameters
+    ----------
+    heads : dict
+        ``{(backbone, head): FineTuneResult}``; each backbone needs a ``"linear"`` entry.
+    metric : str, default "weighted_f1"
+        The score compared.
+    seed : int, default 0
+        Seed of the paired bootstrap.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per backbone and head: the metric in percent with its 95%
+        interval (``low``, ``high``), macro F1, and the difference from the
+        linear head on the same backbone with its paired 95% interval.
+    """
+    rows = []
+    for (backbone, kind), result in heads.items():
+        linear = heads[(backbone, "linear")]
+        delta = bootstrap_delta(result.labels(), result.predicted(), linear.predicted(), metric, len(result.class_names), seed=seed)
+        interval = result.metrics["intervals"][metric]
+        rows.append(
+            {
+                "backbone": backbone,
+                "head": kind,
+                metric: 100 * result.metrics[metric],
+                f"{metric}_95ci": interval_text(interval),
+                "low": 100 * interval["low"],
+                "high": 100 * interval["high"],
+                "macro_f1": 100 * result.metrics["macro_f1"],
+                "vs_linear": 100 * delta.value,
+                "vs_linear_95ci": f"[{100 * delta.low:.1f}, {100 * delta.high:.1f}]",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def full_head_by_dataset(runs: dict, metric: str = "weighted_f1", seed: int = 0) -> pd.DataFrame:
+    """Compare full fine-tuning with head-only training on several data sets.
+
+    Parameters
+    ----------
+    runs : dict
+        ``{(data name, "full" or "head"): FineTuneResult}``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by data name: number of classes, full and head scores in
+        percent, and dF1 with its paired 95% interval.
+    """
+    rows = []
+    for data_name in dict.fromkeys(name for name, _strategy in runs):
+        full, head = runs[(data_name, "full")], runs[(data_name, "head")]
+        delta = bootstrap_delta(full.labels(), full.predicted(), head.predicted(), metric, len(full.class_names), seed=seed)
+        rows.append(
+            {
+                "data": data_name,
+                "classes": len(full.class_names),
+                "f1_full": 100 * full.metrics[metric],
+                "f1_head": 100 * head.metrics[metric],
+                "delta_f1": 100 * delta.value,
+                "delta_95ci": f"[{100 * delta.low:.1f}, {100 * delta.high:.1f}]",
+            }
+        )
+    return pd.DataFrame(rows).set_index("data")
+
+
 def beside_study(table: pd.DataFrame) -> pd.DataFrame:
     """Put this run's full and head scores next to the study's, family by family."""
     study = study_table().rename(columns={"model": "study_model", "f1_full": "study_full", "f1_head": "study_head", "delta_f1": "study_delta_f1", "params_m": "study_params_m"})
