@@ -194,6 +194,8 @@ def stage_throughput(plan: Plan, budget: Budget, models, compile_model: bool, ch
 
 def stage_trainer_path(plan: Plan) -> dict:
     """Train one epoch through the library's Trainer set-up with the images on the device, then in pinned host memory."""
+    # NOTE: _make_trainer is private to galaxy_utils.finetune.run; when its signature
+    # changes, this stage and the next fail (and are recorded as failed) until updated.
     import torch
     from transformers import TrainerCallback
 
@@ -223,13 +225,13 @@ def stage_trainer_path(plan: Plan) -> dict:
                 run._fits_on_gpu = lambda nbytes, share=0.25: False
             classifier = build_model(plan.headline, "cpu")
             with tempfile.TemporaryDirectory(prefix="gpu-check-trainer-") as run_dir:
-                trainer = run._make_trainer(classifier, None, decoded, recipe, Path(run_dir), plan.device, False, kind="pixels")
+                trainer, datasets = run._make_trainer(classifier, None, decoded, recipe, Path(run_dir), plan.device, False, kind="pixels")
                 clock = StepClock()
                 trainer.add_callback(clock)
                 started = time.perf_counter()
                 trainer.train()
                 total_s = time.perf_counter() - started
-            pixels = trainer._galaxy_datasets["train"].tensors["pixel_values"]
+            pixels = datasets["train"].tensors["pixel_values"]
             steady = clock.times[len(clock.times) // 4:]  # the first quarter of the steps is warm-up
             rate = recipe.batch_size * (len(steady) - 1) / (steady[-1] - steady[0]) if len(steady) > 1 else None
             results[placement] = {
@@ -238,7 +240,7 @@ def stage_trainer_path(plan: Plan) -> dict:
             }
             print(f"Trainer, images in {placement} memory ({pixels.device.type}): "
                   f"{rate or float('nan'):.1f} img/s over the last {len(steady)} steps, train() {total_s:.1f} s", flush=True)
-            del trainer, classifier
+            del trainer, datasets, classifier
             _free(plan.device)
     finally:
         run._fits_on_gpu = original_fits
@@ -268,13 +270,15 @@ def stage_head_training(plan: Plan) -> dict:
             if mode == "cached":
                 features = {name: extract_features(classifier, split.images, device=plan.device) for name, split in decoded.items()}
                 features_s = time.perf_counter() - started
-                trainer = run._make_trainer(FeatureHeadModel(classifier.head), features, decoded, recipe, Path(run_dir), plan.device, False, kind="features")
+                trainer, datasets = run._make_trainer(
+                    FeatureHeadModel(classifier.head), features, decoded, recipe, Path(run_dir), plan.device, False, kind="features"
+                )
             else:
-                trainer = run._make_trainer(classifier, None, decoded, recipe, Path(run_dir), plan.device, False, kind="pixels")
+                trainer, datasets = run._make_trainer(classifier, None, decoded, recipe, Path(run_dir), plan.device, False, kind="pixels")
             train_started = time.perf_counter()
             trainer.train()
             train_s = time.perf_counter() - train_started
-            logits = trainer.predict(trainer._galaxy_datasets["test"]).predictions
+            logits = trainer.predict(datasets["test"]).predictions
             total_s = time.perf_counter() - started
         logits = logits[0] if isinstance(logits, tuple) else logits
         predictions[mode] = np.asarray(logits).argmax(axis=1)
@@ -284,7 +288,7 @@ def stage_head_training(plan: Plan) -> dict:
             results[mode] |= {"features_s": round(features_s, 2), "head_steps": steps}
             results["head_step_s"] = train_s / steps
         print(f"head training, {mode}: {total_s:.1f} s in all, Trainer.train() {train_s:.1f} s", flush=True)
-        del trainer, classifier
+        del trainer, datasets, classifier
         _free(plan.device)
     results["ratio"] = results["end_to_end"]["total_s"] / results["cached"]["total_s"]
     results["same_test_predictions"] = float((predictions["cached"] == predictions["end_to_end"]).mean())
@@ -341,8 +345,9 @@ def summary_lines(results: dict) -> list[str]:
         lines += ["  " + (format_record(record) if "skipped" not in record else f"{record['model']}: skipped ({record['skipped']})") for record in throughput]
     trainer = results.get("trainer_path")
     if trainer and "device" in trainer:
-        lines.append(f"Trainer with images on the GPU: {trainer['device']['train_images_per_s'] or float('nan'):.1f} img/s, "
-                     f"in pinned host memory: {trainer['host']['train_images_per_s'] or float('nan'):.1f} img/s")
+        device, host = trainer["device"], trainer["host"]
+        lines.append(f"Trainer, images in device memory ({device['images_on']}): {device['train_images_per_s'] or float('nan'):.1f} img/s; "
+                     f"in host memory ({host['images_on']}, pinned {host['pinned']}): {host['train_images_per_s'] or float('nan'):.1f} img/s")
     head = results.get("head_training")
     if head and "ratio" in head:
         lines.append(f"head training: cached {head['cached']['total_s']:.1f} s, end to end {head['end_to_end']['total_s']:.1f} s "

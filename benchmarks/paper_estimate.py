@@ -76,7 +76,8 @@ def load_records(paths: list[str]) -> tuple[list[dict], dict]:
         data = json.loads(Path(path).read_text())
         if data.get("kind") == "gpu_check":
             records += data.get("throughput", {}).get("runs", [])
-            extra = data
+            if not data.get("dry_run"):  # a dry run's head steps ran on the CPU
+                extra = data
         else:
             records += data.get("runs", [])
     return records, extra
