@@ -14,6 +14,7 @@ sequence.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass
 
@@ -245,7 +246,7 @@ def preprocess_batch(
     else:
         if theta is None:
             theta = sample_affine(len(x), augmentation, crop / resize, generator)
-        grid = F.affine_grid(theta.to(x.device), [len(x), 3, crop, crop], align_corners=False)
+        grid = F.affine_grid(theta.to(x.device, non_blocking=True), [len(x), 3, crop, crop], align_corners=False)
         # A pure dihedral draw maps pixel centres onto pixel centres, but the float32
         # grid misses them by about 1e-6 pixel, which bilinear sampling turns into
         # blur. Nearest sampling then picks exactly the pixels torch.rot90 and flip would.
@@ -253,9 +254,17 @@ def preprocess_batch(
         # Black outside the image, like the empty sky around a cutout.
         x = F.grid_sample(x, grid, mode=mode, padding_mode="zeros", align_corners=False)
 
-    mean = torch.tensor(preprocessing.mean, device=x.device).view(1, 3, 1, 1)
-    std = torch.tensor(preprocessing.std, device=x.device).view(1, 3, 1, 1)
+    mean, std = _normalisation(preprocessing.mean, preprocessing.std, x.device)
     return (x - mean) / std
+
+
+@functools.lru_cache(maxsize=32)
+def _normalisation(mean: tuple, std: tuple, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    # Made once per device, so a training step copies nothing from the host for them.
+    return (
+        torch.tensor(mean, device=device).view(1, 3, 1, 1),
+        torch.tensor(std, device=device).view(1, 3, 1, 1),
+    )
 
 
 def _is_dihedral(theta: torch.Tensor) -> bool:
