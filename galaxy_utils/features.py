@@ -116,8 +116,8 @@ def cached_features(
             if features.ndim == 2 and len(features) == len(images):
                 return features
             logger.warning("ignoring feature cache %s with shape %s", path, features.shape)
-        except (OSError, ValueError) as error:
-            logger.warning("ignoring unreadable feature cache %s (%s)", path, error)
+        except (OSError, EOFError, ValueError) as error:  # np.load raises EOFError on an empty file
+            logger.warning("ignoring unreadable feature cache %s (%s); extracting again", path, error)
 
     features = extract_features(classifier, images, **options)
     atomic_save_npy(path, features)

@@ -13,8 +13,10 @@ import pytest
 from galaxy_utils import io as io_module
 from galaxy_utils.data import decode_split
 from galaxy_utils.data import tensors as tensors_module
+from galaxy_utils.features import cached_features
 from galaxy_utils.finetune import ResultStore, finetune
 from galaxy_utils.io import atomic_save_npy, atomic_write_json
+from galaxy_utils.models import build_classifier
 
 
 @pytest.fixture
@@ -229,21 +231,41 @@ def test_decode_cache_key_separates(rings, tmp_path):
     assert len(list(tmp_path.glob("*.npy"))) == 3
 
 
-@pytest.mark.parametrize("damage", ["truncated", "wrong shape"])
+@pytest.mark.parametrize("damage", ["truncated", "empty", "wrong shape", "sidecar not an object"])
 def test_corrupt_decode_cache_redecoded(rings, tmp_path, damage, caplog):
     split = rings["test"].select(range(6))
     first = decode_split(split, 32, cache_dir=tmp_path, cache_key="rings/test")
     cache_file = next(tmp_path.glob("*.npy"))
     if damage == "truncated":
         cache_file.write_bytes(cache_file.read_bytes()[:200])
-    else:
+    elif damage == "empty":
+        cache_file.write_bytes(b"")
+    elif damage == "wrong shape":
         np.save(cache_file, np.zeros((6, 16, 16, 3), dtype=np.uint8))
+    else:
+        cache_file.with_suffix(".json").write_text("[]")
 
     with caplog.at_level(logging.WARNING, logger="galaxy_utils.data.tensors"):
         second = decode_split(split, 32, cache_dir=tmp_path, cache_key="rings/test")
 
     assert np.array_equal(first.images, second.images)
     assert "ignoring" in caplog.text
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty"])
+def test_corrupt_feature_cache_recomputed(tmp_path, damage, caplog):
+    classifier = build_classifier("tiny-vit", num_labels=2)
+    images = np.random.default_rng(0).integers(0, 256, (3, 64, 64, 3), dtype=np.uint8)
+    first = cached_features(classifier, images, "noise/test", tmp_path, device="cpu")
+    cache_file = next(tmp_path.glob("*.npy"))
+    cache_file.write_bytes(b"" if damage == "empty" else cache_file.read_bytes()[:100])
+
+    with caplog.at_level(logging.WARNING, logger="galaxy_utils.features"):
+        second = cached_features(classifier, images, "noise/test", tmp_path, device="cpu")
+
+    assert np.array_equal(first, second)
+    assert "ignoring unreadable feature cache" in caplog.text
+    assert np.array_equal(np.load(cache_file), first)
 
 
 def test_decode_threads_agree(rings):

@@ -151,8 +151,13 @@ def _load_cache(array_path: Path, meta_path: Path, expected_shape: tuple[int, ..
     try:
         meta = json.loads(meta_path.read_text())
         array = np.load(array_path, allow_pickle=False)
-    except (OSError, ValueError, json.JSONDecodeError) as error:
+    except (OSError, EOFError, ValueError) as error:
+        # np.load raises EOFError on an empty file, which a full disk or a kill
+        # during the first write can leave. JSONDecodeError is a ValueError.
         logger.warning("ignoring unreadable image cache %s (%s); decoding again", array_path, error)
+        return None
+    if not isinstance(meta, dict):
+        logger.warning("ignoring image cache %s: its sidecar %s is not a JSON object; decoding again", array_path, meta_path)
         return None
     if array.shape != expected_shape or array.dtype != np.uint8 or list(array.shape) != meta.get("shape"):
         logger.warning("ignoring image cache %s with shape %s, expected %s; decoding again", array_path, array.shape, expected_shape)
