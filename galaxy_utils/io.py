@@ -26,6 +26,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        _set_default_mode(fd)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -53,6 +54,7 @@ def atomic_save_npy(path: str | os.PathLike, array: np.ndarray) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        _set_default_mode(fd)
         with os.fdopen(fd, "wb") as handle:
             np.save(handle, array, allow_pickle=False)
             handle.flush()
@@ -81,6 +83,33 @@ def sha256_file(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
         for chunk in iter(lambda: handle.read(chunk_size), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _set_default_mode(fd: int) -> None:
+    """Give a file from ``tempfile.mkstemp`` the mode ``open`` would give it (0o666 less the umask).
+
+    mkstemp always creates mode 0600, so without this, files in a shared
+    results directory would be readable by their owner only.
+    """
+    if hasattr(os, "fchmod"):  # os.fchmod is missing on Windows before Python 3.13
+        os.fchmod(fd, 0o666 & ~_current_umask())
+
+
+def _current_umask() -> int:
+    """Return the process's umask without changing it, where the platform allows."""
+    # Linux 4.7+ reports the umask in /proc. Elsewhere the only way to read it is to
+    # set it and restore it, and another thread creating a file in between would
+    # get the temporary value.
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
 
 
 def _to_json(value: Any) -> Any:

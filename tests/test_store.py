@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -184,6 +186,28 @@ def test_crash_during_write_keeps_file(tmp_path, monkeypatch):
 
     assert np.array_equal(np.load(path), np.arange(5))
     assert [p.name for p in tmp_path.iterdir()] == ["features.npy"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o002])
+@pytest.mark.parametrize("proc_readable", [True, False])
+def test_atomic_writes_follow_umask(tmp_path, monkeypatch, umask, proc_readable):
+    if not proc_readable:
+        # Without /proc, the umask is read by setting and restoring it.
+        def no_proc(*args, **kwargs):
+            raise OSError("no /proc here")
+
+        monkeypatch.setattr(io_module, "open", no_proc, raising=False)
+    previous = os.umask(umask)
+    try:
+        atomic_write_json(tmp_path / "result.json", {"a": 1})
+        atomic_save_npy(tmp_path / "cache.npy", np.arange(3))
+        umask_after = os.umask(umask)
+    finally:
+        os.umask(previous)
+
+    assert stat.S_IMODE((tmp_path / "result.json").stat().st_mode) == 0o666 & ~umask
+    assert stat.S_IMODE((tmp_path / "cache.npy").stat().st_mode) == 0o666 & ~umask
+    assert umask_after == umask
 
 
 def test_store_save_crash_keeps_result(stored, monkeypatch):
