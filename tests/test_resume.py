@@ -67,11 +67,12 @@ def test_killed_run_resumes_exactly(tmp_path):
     )
     was_running, killed_stderr = kill_after_first_checkpoint(killed_dir)
     checkpoints = complete_checkpoints(killed_dir)
-    state = json.loads((max(checkpoints, key=lambda p: int(p.name.split("-")[1])) / "trainer_state.json").read_text())
     reference_stdout, reference_stderr = reference_process.communicate(timeout=600)
 
     assert was_running, killed_stderr
+    assert checkpoints, killed_stderr
     assert reference_process.returncode == 0, reference_stderr
+    state = json.loads((max(checkpoints, key=lambda p: int(p.name.split("-")[1])) / "trainer_state.json").read_text())
     assert not list(killed_dir.glob("*.json"))
     assert state["global_step"] % STEPS_PER_EPOCH != 0
     assert state["global_step"] < EPOCHS * STEPS_PER_EPOCH
