@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import platform
+import re
 import resource
 import shutil
 import subprocess
@@ -68,6 +69,8 @@ def parse_chapters(text: str | None) -> list[int]:
         try:
             if "-" in part:
                 low, high = (int(value) for value in part.split("-"))
+                if low > high:
+                    raise ConfigError(f"chapter range {part!r} is invalid", f"write the lower number first, such as {high}-{low}")
                 chosen.extend(range(low, high + 1))
             else:
                 chosen.append(int(part))
@@ -107,8 +110,9 @@ def run_chapters(
 
     from galaxy_utils.profiles import get_profile
 
-    root = Path(root).resolve()
-    get_profile(profile)  # reject an unknown profile before starting kernels
+    root = check_project_root(root)
+    get_profile(profile)  # reject bad parameters before starting kernels
+    models = check_run_parameters(models, epochs, seed, data_dir)
     chapters = chapters or list(CHAPTERS)
     source = root / SOURCE_DIR
     sync_book_sources(root)
@@ -157,6 +161,55 @@ def run_chapters(
     return runs
 
 
+def check_project_root(root: str | os.PathLike) -> Path:
+    """Return ``root`` resolved, or raise when it is not the project's root folder."""
+    root = Path(root).resolve()
+    missing = [name for name in ("_config.yml", "_toc.yml", "notebooks") if not (root / name).exists()]
+    if missing:
+        raise ConfigError(
+            f"{root} is not the project root: it has no {', '.join(missing)}",
+            "run galaxy-book from the repository root, or pass --root with its path",
+        )
+    return root
+
+
+def check_run_parameters(models, epochs, seed, data_dir) -> list[str] | None:
+    """Validate chapter parameters before any kernel starts, and return the cleaned model list."""
+    from galaxy_utils.models import is_registered
+
+    if isinstance(models, str):
+        models = models.split(",")
+    if models is not None:
+        models = [name.strip() for name in models if name.strip()]
+        unknown = [name for name in models if not is_registered(name) and "/" not in name]
+        if unknown:
+            raise ConfigError(
+                f"model(s) {unknown} are neither registry names nor Hub ids",
+                "run `galaxy-book models` to list the registered names; Hub ids look like org/name",
+            )
+    if epochs is not None and (not isinstance(epochs, int) or epochs < 1):
+        raise ConfigError(f"epochs {epochs!r} is invalid", "use a positive integer")
+    if not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise ConfigError(f"seed {seed!r} is invalid", "use an integer from 0 to 2**32 - 1")
+    if data_dir is not None and not Path(data_dir).expanduser().is_dir():
+        raise ConfigError(f"data directory {data_dir} does not exist", "pass the folder that holds galaxy10-mini/, decals-rings/ and galaxy-mnist-mini/")
+    return models
+
+
+def incomplete_chapters(root: str | os.PathLike) -> dict[str, str]:
+    """Return the chapters whose last run failed or that never ran, with the reason."""
+    log_path = Path(root) / SOURCE_DIR / RUN_LOG
+    log = json.loads(log_path.read_text()) if log_path.is_file() else {"chapters": {}}
+    problems = {}
+    for name in CHAPTERS.values():
+        entry = log["chapters"].get(name)
+        if entry is None:
+            problems[name] = "never run"
+        elif entry["status"] != "ok":
+            problems[name] = f"last run failed ({entry.get('error', 'unknown error')})"
+    return problems
+
+
 def sync_book_sources(root: Path) -> Path:
     """Copy the book's configuration and pages into the build tree, and the clean chapters where none ran yet."""
     source = root / SOURCE_DIR
@@ -174,13 +227,28 @@ def sync_book_sources(root: Path) -> Path:
     return source
 
 
-def build_book(root: str | os.PathLike = ".", strict: bool = True) -> Path:
+def build_book(root: str | os.PathLike = ".", strict: bool = True, allow_incomplete: bool = False) -> Path:
     """Build the HTML book into ``_build/html`` with jupyter-book, warnings as errors.
 
-    plotly.js is copied from the installed plotly package into the book's
-    static files, so interactive figures render with no network.
+    The build refuses when a chapter never ran or its last run failed, because
+    the page would show stale or missing numbers; ``allow_incomplete`` builds
+    anyway, without treating warnings as errors. plotly.js is copied from the
+    installed plotly package into the book's static files, so interactive
+    figures render with no network.
     """
-    root = Path(root).resolve()
+    root = check_project_root(root)
+    problems = incomplete_chapters(root)
+    if problems and not allow_incomplete:
+        listed = "; ".join(f"{name}: {reason}" for name, reason in problems.items())
+        numbers = ",".join(str(number) for number, name in CHAPTERS.items() if name in problems)
+        raise ConfigError(
+            f"{len(problems)} chapter(s) have no current results: {listed}",
+            f"run `galaxy-book run --chapters {numbers}` first (or `galaxy-book all`), or build anyway with --allow-incomplete",
+        )
+    if problems:
+        logger.warning("building with incomplete chapters %s; their pages show stale or missing numbers", sorted(problems))
+        strict = False
+    _warn_mixed_profiles(root)
     source = sync_book_sources(root)
     _vendor_plotly(source)
     write_reproducibility_page(source)
@@ -198,8 +266,13 @@ def build_book(root: str | os.PathLike = ".", strict: bool = True) -> Path:
     logger.info("building the book: %s", " ".join(command))
     completed = subprocess.run(command, cwd=root, capture_output=True, text=True)
     if completed.returncode != 0:
-        tail = "\n".join((completed.stdout + completed.stderr).strip().splitlines()[-25:])
-        raise GalaxyUtilsError(f"jupyter-book build failed (exit {completed.returncode}):\n{tail}", "fix the warnings listed above; the run log is in _build/source")
+        output_text = re.sub(r"\x1b\[[0-9;]*m", "", completed.stdout + completed.stderr)
+        problems = [line for line in output_text.splitlines() if "WARNING" in line or "ERROR" in line][:20]
+        tail = "\n".join(problems or output_text.strip().splitlines()[-20:])
+        raise GalaxyUtilsError(
+            f"jupyter-book build failed (exit {completed.returncode}):\n{tail}",
+            "each line above names a page and its problem; rerun `galaxy-book build -v` for the full output",
+        )
     html = root / HTML_DIR
     if not (html / "index.html").is_file():
         raise GalaxyUtilsError(f"jupyter-book reported success but wrote no {html / 'index.html'}", "rerun with --verbose and check the jupyter-book output")
@@ -251,14 +324,24 @@ def write_reproducibility_page(source: Path) -> Path:
         "galaxy-book all --profile sample",
         "```",
         "",
-        "Results are cached in `results/` (one JSON per run, keyed by a hash of the model, data, recipe, seed and",
-        "library versions), so rebuilding reuses them; `galaxy-book run --force` is not needed unless a result",
-        "file is removed.",
+        "Results are stored in `results/`, one JSON per fine-tune, keyed by a hash of the model, data, recipe,",
+        "seed and library versions. Running a chapter again reuses them; delete a result file, or pass",
+        "`--force` to `galaxy-book finetune`, to train that run again.",
         "",
     ]
     path = source / "book" / "reproducibility.md"
     atomic_write_text(path, "\n".join(lines))
     return path
+
+
+def _warn_mixed_profiles(root: Path) -> None:
+    log_path = root / SOURCE_DIR / RUN_LOG
+    if not log_path.is_file():
+        return
+    chapters = json.loads(log_path.read_text())["chapters"]
+    profiles = {name: entry["parameters"].get("profile") for name, entry in chapters.items()}
+    if len(set(profiles.values())) > 1:
+        logger.warning("the chapters were run with different profiles: %s", profiles)
 
 
 def _config_with_overrides(source: Path) -> Path:

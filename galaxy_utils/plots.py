@@ -115,11 +115,15 @@ def embedding_map(
             )
         )
     fig.update_layout(
-        title=title, template="plotly_white", legend_title_text="true class",
+        title=title, template="plotly_white", legend_title_text=_legend_title(predicted is not None),
         xaxis=dict(showticklabels=False, title=""), yaxis=dict(showticklabels=False, title=""),
         height=480, margin=dict(l=10, r=10, t=50, b=10),
     )
     return fig
+
+
+def _legend_title(outlined: bool) -> str:
+    return "true class<br><sup>dark outline: misclassified</sup>" if outlined else "true class"
 
 
 def embedding_pair(
@@ -150,8 +154,9 @@ def embedding_pair(
             fig.add_trace(trace, row=1, col=column)
     fig.update_xaxes(showticklabels=False)
     fig.update_yaxes(showticklabels=False)
+    outlined = predicted_before is not None or predicted_after is not None
     fig.update_layout(
-        title=title, template="plotly_white", legend_title_text="true class", height=480,
+        title=title, template="plotly_white", legend_title_text=_legend_title(outlined), height=480,
         margin=dict(l=10, r=10, t=70, b=10),
     )
     return fig
@@ -213,8 +218,10 @@ def f1_vs_params(rows, metric_label: str = "weighted F1 (%)", title: str = "") -
                         hoverinfo="text",
                     )
                 )
+    ticks = [0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000]
     fig.update_layout(
         title=title, xaxis_type="log", xaxis_title="parameters (millions, log scale)", yaxis_title=metric_label,
+        xaxis=dict(tickvals=ticks, ticktext=[f"{tick:g}" for tick in ticks]),
         template="plotly_white", height=480, margin=dict(l=10, r=10, t=50, b=10),
     )
     return fig
@@ -238,36 +245,47 @@ def class_distribution(counts: dict, class_names, title: str = "") -> go.Figure:
     return fig
 
 
-def image_grid(images, captions, columns: int = 8, thumbnail: int = 96, title: str = "") -> go.Figure:
+def image_grid(images, captions, columns: int = 8, thumbnail: int = 96, title: str = "", caption_lines: int = 1) -> go.Figure:
     """Show uint8 images in a grid, each with a caption, as embedded PNG thumbnails.
 
     Parameters
     ----------
-    images : array of uint8, shape (n, height, width, 3)
+    images : sequence of arrays of uint8, shape (height, width, 3), or None
+        The images; a None leaves its cell empty.
     captions : sequence of str, one per image
     columns : int, default 8
     thumbnail : int, default 96
         Thumbnail edge in pixels; images are downsampled to it to keep pages small.
+    caption_lines : int, default 1
+        Lines per caption (``<br>`` breaks), to leave room between rows.
     """
-    images = np.asarray(images)
     n = len(images)
     if n == 0:
         fig = go.Figure()
         fig.update_layout(title=title + " (no images)", height=120, template="plotly_white")
         return fig
     rows = int(np.ceil(n / columns))
-    fig = make_subplots(rows=rows, cols=columns, subplot_titles=list(captions), horizontal_spacing=0.01, vertical_spacing=0.06)
+    spacing = min(0.3 / rows * caption_lines, 0.9 / max(rows - 1, 1)) if rows > 1 else 0.0
+    fig = make_subplots(
+        rows=rows, cols=columns, subplot_titles=list(captions), horizontal_spacing=0.02, vertical_spacing=spacing
+    )
     for i, image in enumerate(images):
+        if image is None:
+            continue
         fig.add_trace(go.Image(source=_png_data_uri(image, thumbnail), hoverinfo="skip"), row=i // columns + 1, col=i % columns + 1)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     fig.update_annotations(font_size=10)
-    fig.update_layout(title=title, height=int(rows * (thumbnail * 1.35)) + 60, margin=dict(l=5, r=5, t=60, b=5), template="plotly_white")
+    row_height = thumbnail * 1.35 + 14 * (caption_lines - 1)
+    fig.update_layout(title=title, height=int(rows * row_height) + 70, margin=dict(l=5, r=5, t=70, b=5), template="plotly_white")
     return fig
 
 
 def class_examples(images, labels, class_names, per_class: int = 4, seed: int = 0, title: str = "") -> go.Figure:
-    """Show up to ``per_class`` random examples of each class, one row per class."""
+    """Show up to ``per_class`` random examples of each class, one row per class.
+
+    A class with fewer examples leaves the rest of its row empty.
+    """
     labels = np.asarray(labels, dtype=int)
     rng = np.random.default_rng(seed)
     chosen, captions = [], []
@@ -275,13 +293,12 @@ def class_examples(images, labels, class_names, per_class: int = 4, seed: int = 
         members = np.flatnonzero(labels == class_index)
         picks = rng.choice(members, min(per_class, len(members)), replace=False) if len(members) else []
         for k in range(per_class):
-            if k < len(picks):
-                chosen.append(np.asarray(images[picks[k]]))
-                captions.append(name if k == 0 else "")
+            chosen.append(np.asarray(images[picks[k]]) if k < len(picks) else None)
+            if k == 0:
+                captions.append(name if len(picks) else f"{name} (no image)")
             else:
-                chosen.append(np.zeros_like(np.asarray(images[0])))
-                captions.append(f"{name} (none)" if k == 0 else "")
-    return image_grid(np.stack(chosen), captions, columns=per_class, title=title)
+                captions.append("")
+    return image_grid(chosen, captions, columns=per_class, title=title)
 
 
 def misclassified_gallery(images, y_true, y_pred, class_names, max_images: int = 24, probabilities=None, title: str = "") -> go.Figure:
@@ -292,8 +309,8 @@ def misclassified_gallery(images, y_true, y_pred, class_names, max_images: int =
         confidence = np.asarray(probabilities)[wrong, y_pred[wrong]]
         wrong = wrong[np.argsort(-confidence)]
     wrong = wrong[:max_images]
-    captions = [f"#{i}: {class_names[y_true[i]]} → {class_names[y_pred[i]]}" for i in wrong]
-    return image_grid(np.asarray(images)[wrong] if len(wrong) else np.zeros((0, 1, 1, 3), np.uint8), captions, columns=6, title=title)
+    captions = [f"#{i} true: {class_names[y_true[i]]}<br>predicted: {class_names[y_pred[i]]}" for i in wrong]
+    return image_grid([np.asarray(images[i]) for i in wrong], captions, columns=4, thumbnail=120, title=title, caption_lines=2)
 
 
 def metric_bars(labels, values, errors=None, y_title: str = "", title: str = "") -> go.Figure:

@@ -84,6 +84,9 @@ class Profile:
     def with_overrides(self, models=None, epochs=None, device=None, seed=None) -> "Profile":
         """Return the profile with a chapter's parameter overrides applied."""
         profile = self
+        if isinstance(models, str):
+            models = models.split(",")
+        models = [name.strip() for name in models or [] if name.strip()]
         if models:
             models = tuple(models)
             dinov2 = next((m for m in models if "dinov2" in m), self.dinov2)
@@ -100,7 +103,9 @@ class Profile:
 _TINY_RECIPE = Recipe(
     epochs=12, learning_rate=1e-3, batch_size=16, warmup_ratio=0.1, augmentation="dihedral", validation_fraction=0.15,
 )
-_STUDY_HEAD_RECIPE = Recipe()
+# Heads train on features cached once, which no augmentation can reach, so the
+# head recipes say so instead of naming an augmentation that is not applied.
+_STUDY_HEAD_RECIPE = Recipe(augmentation="none")
 
 PROFILES: dict[str, Profile] = {
     "sample": Profile(
@@ -113,7 +118,7 @@ PROFILES: dict[str, Profile] = {
         dinov2="tiny-dinov2",
         weights="random",
         recipe=_TINY_RECIPE,
-        head_recipe=_TINY_RECIPE.updated(learning_rate=3e-3),
+        head_recipe=_TINY_RECIPE.updated(learning_rate=3e-3, augmentation="none"),
         device="cpu",
         storage_size=96,
         scientific=False,
@@ -160,10 +165,20 @@ def configure(profile: str = "sample", data_dir=None, results_dir=None, models=N
     """
     if data_dir:
         os.environ["GALAXY_UTILS_DATA_DIR"] = str(Path(data_dir).expanduser().resolve())
+    _quiet_libraries()
     chosen = get_profile(profile).with_overrides(models=models, epochs=epochs, device=device, seed=seed)
     results = Path(results_dir).expanduser() if results_dir else project_root() / "results"
     results.mkdir(parents=True, exist_ok=True)
     return chosen, results.resolve()
+
+
+def _quiet_libraries() -> None:
+    # Chapters show results, not library chatter such as file-system notes or weight-loading reports.
+    import datasets
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    datasets.logging.set_verbosity_error()
 
 
 def project_root(start: Path | None = None) -> Path:

@@ -76,5 +76,6 @@ def study_table() -> pd.DataFrame:
 def model_cards() -> pd.DataFrame:
     """Return the Galaxy10 DECaLS model-card results with each card's URL."""
     frame = pd.DataFrame(MODEL_CARDS, columns=["model", "accuracy", "weighted_f1", "learning_rate", "batch", "epochs"])
+    frame[["batch", "epochs"]] = frame[["batch", "epochs"]].astype("Int64")
     frame["source"] = [CARD_URL.format(base=model.split("/")[1]) for model in frame["model"]]
     return frame

@@ -207,22 +207,34 @@ def results_frame(results: list[FineTuneResult]) -> pd.DataFrame:
     ).round(2)
 
 
-def page_header(profile: Profile, data_description: str = "") -> str:
-    """Return the MyST Markdown that opens every chapter: what produced its numbers.
+def page_header(profile: Profile, data_description: str = "", models=None) -> str:
+    """Return the MyST Markdown that opens every chapter, stating what produced its numbers.
 
     Non-scientific profiles get a warning that says so, points to the paper
     profile and shows the study's reported values.
+
+    Parameters
+    ----------
+    profile : Profile
+        The chapter's profile, with its overrides applied.
+    data_description : str
+        The data and split the page uses.
+    models : sequence of str, optional
+        The models the page uses (default: the profile's).
     """
     hardware = describe_hardware(profile.device if profile.device != "cuda" else "auto")
     device = hardware.get("gpu") or f"CPU ({hardware['cpu_count']} cores)"
     versions = hardware["versions"]
+    models = list(models or profile.models)
+    recipe = profile.recipe
     lines = [
-        ":::{note} What produced the numbers on this page",
+        ":::{admonition} What produced the numbers on this page",
+        ":class: note",
         f"- **Profile**: `{profile.name}`: {profile.description}.",
         f"- **Data**: {data_description or profile.galaxy10}.",
-        f"- **Models**: {', '.join(f'`{m}`' for m in profile.models)} ({profile.weights} weights).",
-        f"- **Recipe**: {profile.recipe.epochs} epochs, learning rate {profile.recipe.learning_rate:g}, "
-        f"effective batch {profile.recipe.batch_size}, augmentation `{profile.recipe.augmentation}`, seed {profile.recipe.seed}; "
+        f"- **Models**: {', '.join(f'`{m}`' for m in models)} ({profile.weights} weights).",
+        f"- **Recipe**: {plural(recipe.epochs, 'epoch')}, learning rate {recipe.learning_rate:g}, "
+        f"effective batch {recipe.batch_size}, augmentation `{recipe.augmentation}`, seed {recipe.seed}; "
         f"checkpoints selected on a validation split carved from train, test evaluated once.",
         f"- **Hardware**: {device}; torch {versions['torch']}, transformers {versions['transformers']}.",
         ":::",
@@ -234,11 +246,18 @@ def page_header(profile: Profile, data_description: str = "") -> str:
         )
         lines += [
             "",
-            ":::{warning} No scientific result on this page",
+            ":::{admonition} No scientific result on this page",
+            ":class: warning",
             "Tiny models with random weights, trained for seconds on a few dozen galaxies, give no scientific result:",
-            "their scores only show that every step of the analysis runs. Run the `paper` (or `paper-best`) profile",
-            "on a GPU for the study's numbers (see the README).",
+            "their scores only show that every step of the analysis runs, and the text around them describes what the",
+            "study found rather than what these scores show. Run the `paper` (or `paper-best`) profile on a GPU for",
+            "the study's numbers (see the README).",
             f"For comparison, the study reported ({STUDY_SOURCE}): {reported}.",
             ":::",
         ]
     return "\n".join(lines)
+
+
+def plural(count: int, noun: str) -> str:
+    """Return ``"1 epoch"`` or ``"3 epochs"``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
