@@ -196,3 +196,62 @@ def _visible_text(page: Path) -> str:
     text = re.sub(r"<style.*?</style>", " ", text, flags=re.S)
     text = re.sub(r"<[^>]+>", " ", text)
     return html.unescape(re.sub(r"\s+", " ", text))
+
+
+def test_build_refuses_unrun_chapters(tmp_path):
+    from galaxy_utils.errors import ConfigError
+
+    root = tmp_path / "project"
+    (root / "notebooks").mkdir(parents=True)
+    _copy_book_config(root)
+
+    with pytest.raises(ConfigError) as caught:
+        build_book(root)
+    assert "never run" in caught.value.message
+    assert "galaxy-book run --chapters 1,2,3,4,5" in caught.value.hint
+
+
+def test_run_outside_project_root(tmp_path):
+    from galaxy_utils.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        run_chapters(root=tmp_path)
+    assert "is not the project root" in caught.value.message
+    assert "--root" in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [(None, [1, 2, 3, 4, 5]), ("1,3", [1, 3]), ("2-4", [2, 3, 4]), (" 5 ", [5])],
+)
+def test_parse_chapters_valid(text, expected):
+    from galaxy_utils.book import parse_chapters
+
+    assert parse_chapters(text) == expected
+
+
+@pytest.mark.parametrize("text", ["3-1", "0", "6", "abc", "1-2-3"])
+def test_parse_chapters_invalid(text):
+    from galaxy_utils.book import parse_chapters
+    from galaxy_utils.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        parse_chapters(text)
+
+
+@pytest.mark.parametrize(
+    ("models", "epochs", "seed"),
+    [(["no-such-model"], None, 42), (None, 0, 42), (None, None, -1), (None, None, 2**32)],
+)
+def test_run_parameters_checked_first(models, epochs, seed):
+    from galaxy_utils.book import check_run_parameters
+    from galaxy_utils.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        check_run_parameters(models, epochs, seed, None)
+
+
+def test_run_parameters_split_model_string():
+    from galaxy_utils.book import check_run_parameters
+
+    assert check_run_parameters("tiny-vit, tiny-beit", None, 42, None) == ["tiny-vit", "tiny-beit"]
