@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
+from transformers import Trainer
 
 from galaxy_utils.data import GalaxyDatasetDict, decode_split, provenance_of
+from galaxy_utils.errors import ConfigError
 from galaxy_utils.finetune import Recipe, finetune
 from galaxy_utils.models import build_classifier, load_classifier
 
@@ -130,7 +133,63 @@ def test_finetune_from_saved_classifier(tiny_run, rings, tmp_path, tiny_recipe):
 
 
 def test_unknown_strategy_rejected(rings, tmp_path):
-    from galaxy_utils.errors import ConfigError
-
     with pytest.raises(ConfigError, match="unknown strategy"):
         finetune("tiny-vit", rings, strategy="lora", results_dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    "setting, value",
+    [
+        ("learning_rate", float("inf")),
+        ("learning_rate", float("nan")),
+        ("learning_rate", 0.0),
+        ("weight_decay", float("inf")),
+        ("weight_decay", float("nan")),
+        ("weight_decay", -0.1),
+        ("seed", -1),
+        ("seed", 2**32),
+        ("seed", 1.5),
+        ("seed", True),
+    ],
+)
+def test_recipe_rejects_invalid_number(setting, value):
+    with pytest.raises(ConfigError) as caught:
+        Recipe().updated(**{setting: value})
+
+    assert caught.value.message.startswith(f"{setting} {value!r} is invalid")
+    assert caught.value.hint
+
+
+def test_recipe_accepts_seed_limits():
+    assert Recipe(seed=0).seed == 0
+    assert Recipe(seed=2**32 - 1).seed == 2**32 - 1
+
+
+def test_diverged_loss_stores_nothing(rings, tmp_path, tiny_recipe):
+    # Adam moves every weight by about the learning rate per step, so 1e30 overflows
+    # float32 after the first step. The loss logged at the end of epoch 1 averages its steps.
+    recipe = tiny_recipe.updated(learning_rate=1e30)
+
+    with pytest.raises(ConfigError) as caught:
+        finetune("tiny-vit", rings, recipe=recipe, results_dir=tmp_path, device="cpu", progress=False)
+
+    assert caught.value.message.startswith("training diverged: the loss became NaN at epoch 1 (step 4)")
+    assert "lower the learning rate" in caught.value.hint
+    assert not list(tmp_path.glob("*.json"))
+    assert not list(tmp_path.glob("runs/*/model"))
+    assert not list(tmp_path.glob("runs/*/checkpoints"))
+
+
+def test_nonfinite_outputs_store_nothing(rings, tmp_path, tiny_recipe, monkeypatch):
+    predict = Trainer.predict
+
+    def nan_predict(self, *args, **kwargs):
+        output = predict(self, *args, **kwargs)
+        return output._replace(predictions=np.full_like(output.predictions, np.nan))
+
+    monkeypatch.setattr(Trainer, "predict", nan_predict)
+    with pytest.raises(ConfigError, match="outputs on the validation split became NaN or infinite"):
+        finetune("tiny-vit", rings, recipe=tiny_recipe, results_dir=tmp_path, device="cpu", progress=False)
+
+    assert not list(tmp_path.glob("*.json"))
+    assert not list(tmp_path.glob("runs/*/model"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields, replace
 
 from galaxy_utils.errors import ConfigError
@@ -11,6 +12,8 @@ from galaxy_utils.transforms import AUGMENTATIONS
 PRECISIONS = ("auto", "bf16", "fp16", "fp32")
 SCHEDULERS = ("linear", "cosine", "constant_with_warmup")
 HEAD_TRAINING = ("cached", "end_to_end")
+# numpy.random.seed rejects larger seeds, and the Trainer seeds NumPy with the recipe's seed.
+MAX_SEED = 2**32 - 1
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,8 @@ class Recipe:
     scheduler : {"linear", "cosine", "constant_with_warmup"}
         Learning-rate schedule after the warm-up.
     seed : int
-        Seed of initialisation, shuffling, augmentation and the validation split.
+        Seed of initialisation, shuffling, augmentation and the validation split,
+        from 0 to 2**32 - 1.
     precision : {"auto", "bf16", "fp16", "fp32"}
         ``auto`` is bf16 mixed precision on GPUs that support it, fp32 elsewhere.
     augmentation : {"none", "dihedral", "galaxy"}
@@ -96,10 +100,11 @@ class Recipe:
                     f"batch_size {self.batch_size} is not a multiple of per_device_batch_size {self.per_device_batch_size}",
                     "choose a per-device batch that divides the effective batch",
                 )
-        if not self.learning_rate > 0:
-            raise ConfigError(f"learning_rate {self.learning_rate} is invalid", "use a positive value such as 5e-5")
-        if self.weight_decay < 0:
-            raise ConfigError(f"weight_decay {self.weight_decay} is invalid", "use a value >= 0")
+        if not _finite_number(self.learning_rate) or not self.learning_rate > 0:
+            raise ConfigError(f"learning_rate {self.learning_rate!r} is invalid", "use a finite positive value such as 5e-5")
+        if not _finite_number(self.weight_decay) or self.weight_decay < 0:
+            raise ConfigError(f"weight_decay {self.weight_decay!r} is invalid", "use a finite value >= 0, such as 0 or 0.05")
+        check_seed(self.seed)
         if not 0.0 <= self.warmup_ratio < 1.0:
             raise ConfigError(f"warmup_ratio {self.warmup_ratio} is invalid", "use a value in [0, 1)")
         if not 0.0 < self.validation_fraction < 1.0:
@@ -141,6 +146,15 @@ class Recipe:
             raise ConfigError(f"unknown recipe setting(s) {unknown}", f"use some of {sorted(known)}")
         return replace(self, **changes)
 
+
+def check_seed(seed) -> None:
+    """Raise a ConfigError unless ``seed`` is an integer that NumPy and torch accept (0 to 2**32 - 1)."""
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+        raise ConfigError(f"seed {seed!r} is invalid", f"use an integer from 0 to {MAX_SEED} (2**32 - 1)")
+
+
+def _finite_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _positive(name: str, value) -> None:

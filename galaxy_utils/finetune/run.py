@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import shutil
 import time
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from transformers import EvalPrediction, PrinterCallback, Trainer, TrainingArguments
+from transformers import EvalPrediction, PrinterCallback, Trainer, TrainerCallback, TrainingArguments
 
 from galaxy_utils.errors import ConfigError, ResourceError
 from galaxy_utils.features import cached_features
@@ -215,6 +216,11 @@ def finetune(
         else:
             trainer, datasets = _make_trainer(classifier, None, decoded, recipe, run_dir, device, progress, kind="pixels")
         trainer.train(resume_from_checkpoint=_last_checkpoint(run_dir / "checkpoints"))
+    except _Diverged as diverged:
+        # The checkpoints hold the diverged weights, and a rerun of this recipe
+        # would resume from them, so nothing of the run is kept.
+        shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
+        raise _divergence_error(f"the {diverged.quantity} became {diverged.value}", diverged.epoch, diverged.step, recipe) from None
     except (torch.OutOfMemoryError, MemoryError) as error:
         raise _out_of_memory(spec.name, recipe, device) from error
     except RuntimeError as error:
@@ -230,6 +236,11 @@ def finetune(
     for name in splits_to_score:
         logits = trainer.predict(datasets[name]).predictions
         logits = logits[0] if isinstance(logits, tuple) else logits
+        if not np.isfinite(logits).all():
+            shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
+            raise _divergence_error(
+                f"the model's outputs on the {name} split became NaN or infinite", trainer.state.epoch, trainer.state.global_step, recipe
+            )
         probabilities = torch.softmax(torch.as_tensor(logits, dtype=torch.float32), dim=-1).numpy()
         labels = decoded[name].labels
         predicted = probabilities.argmax(axis=1)
@@ -328,6 +339,9 @@ def _make_trainer(model, features, decoded, recipe: Recipe, run_dir: Path, devic
         disable_tqdm=not progress,
         remove_unused_columns=False,
         label_names=["labels"],
+        # By default the Trainer logs the mean of the finite step losses only,
+        # which would hide a diverged run from _DivergenceCheck.
+        logging_nan_inf_filter=False,
         dataloader_pin_memory=device == "cuda" and kind == "pixels" and not on_device,
         dataloader_num_workers=0,
     )
@@ -344,11 +358,44 @@ def _make_trainer(model, features, decoded, recipe: Recipe, run_dir: Path, devic
         train_dataset=datasets["train"],
         eval_dataset=datasets["validation"],
         compute_metrics=compute_metrics,
+        callbacks=[_DivergenceCheck()],
     )
     if not progress:
         # Without progress bars the Trainer prints each log dict instead; the logs are kept in the history.
         trainer.remove_callback(PrinterCallback)
     return trainer, datasets
+
+
+class _Diverged(Exception):
+    """A logged loss that is NaN or infinite, raised out of ``Trainer.train``."""
+
+    def __init__(self, quantity: str, value: float, epoch: float | None, step: int):
+        super().__init__(f"the {quantity} became {value} at step {step}")
+        self.quantity = quantity
+        self.value = "NaN" if math.isnan(value) else "infinite"
+        self.epoch = epoch
+        self.step = step
+
+
+class _DivergenceCheck(TrainerCallback):
+    """Stop training at the first logged training or validation loss that is NaN or infinite."""
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        for key, quantity in (("loss", "loss"), ("eval_loss", "validation loss")):
+            value = (logs or {}).get(key)
+            if value is not None and not math.isfinite(value):
+                raise _Diverged(quantity, value, logs.get("epoch", state.epoch), state.global_step)
+
+
+def _divergence_error(what: str, epoch: float | None, step: int, recipe: Recipe) -> ConfigError:
+    hint = f"lower the learning rate, now {recipe.learning_rate:g} (learning_rate= in Python, --learning-rate on the command line)"
+    if recipe.precision == "fp16":
+        hint += ", or train in bf16 or fp32 (--precision fp32)"
+    epoch_text = "?" if epoch is None else f"{epoch:g}"
+    return ConfigError(
+        f"training diverged: {what} at epoch {epoch_text} (step {step}); no result or model was stored",
+        hint,
+    )
 
 
 def _fits_on_gpu(nbytes: int, share: float = 0.25) -> bool:
