@@ -7,6 +7,9 @@ import logging
 import os
 import shutil
 import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +18,10 @@ import pytest
 from galaxy_utils import io as io_module
 from galaxy_utils.data import decode_split
 from galaxy_utils.data import tensors as tensors_module
+from galaxy_utils.errors import ResourceError
 from galaxy_utils.features import cached_features
 from galaxy_utils.finetune import ResultStore, finetune
+from galaxy_utils.finetune import run as run_module
 from galaxy_utils.io import atomic_save_npy, atomic_write_json
 from galaxy_utils.models import build_classifier
 
@@ -299,3 +304,62 @@ def test_decode_threads_agree(rings):
     threaded = decode_split(split, 40, num_threads=4)
 
     assert np.array_equal(serial.images, threaded.images)
+
+
+@pytest.fixture
+def run_locked_elsewhere(stored, tiny_run):
+    """Hold the stored run's lock from another process, as a concurrent fine-tune would, and yield the run directory."""
+    results, _path = stored
+    run_dir = ResultStore(results).run_dir(tiny_run[0].run)
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from galaxy_utils.finetune.run import _run_lock\n"
+        "with _run_lock(Path(sys.argv[1])):\n"
+        "    print('locked', flush=True)\n"
+        "    sys.stdin.read()\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(run_dir)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        yield run_dir
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=60)
+
+
+def test_locked_run_rejects_second_writer(stored, run_locked_elsewhere, tiny_recipe):
+    results, _path = stored
+    started = time.monotonic()
+
+    with pytest.raises(ResourceError) as caught:
+        rerun(results, tiny_recipe, force=True)
+
+    assert caught.value.message == f"another fine-tune is writing to {run_locked_elsewhere}"
+    assert "--results-dir" in caught.value.hint
+    assert time.monotonic() - started < 30
+
+
+def test_locked_run_still_returns_stored(stored, run_locked_elsewhere, tiny_run, tiny_recipe):
+    results, _path = stored
+
+    again = rerun(results, tiny_recipe)
+
+    assert again.reused
+    assert again.key == tiny_run[0].key
+
+
+def test_run_lock_released_after_error(tmp_path):
+    run_dir = tmp_path / "run"
+
+    with pytest.raises(KeyError):
+        with run_module._run_lock(run_dir):
+            raise KeyError("simulated failure during training")
+    with run_module._run_lock(run_dir):
+        with pytest.raises(ResourceError):
+            with run_module._run_lock(run_dir):
+                pass
+
+    assert (run_dir / run_module.LOCK_FILE).is_file()

@@ -3,16 +3,20 @@
 The flow, step by step:
 
 1. resolve the model, the data and its validation split, and the run's identity;
-2. return the stored result if one exists (unless forced);
+2. return the stored result if one exists (unless forced), or else lock the
+   run's directory until step 6 ends, so that a second process for the same
+   run fails at once with a ResourceError;
 3. decode the images once into uint8 arrays (cached on disk);
 4. build the classifier and train it with the Trainer, selecting the checkpoint
-   on the validation split (resuming from the last checkpoint if one exists);
+   on the validation split (resuming from the last checkpoint if one exists),
+   and stop with a ConfigError if the loss becomes NaN or infinite;
 5. evaluate the selected model once on the test split;
 6. save the model and write the result atomically.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -48,7 +52,15 @@ from galaxy_utils.models.classifier import STRATEGIES
 from galaxy_utils.models.heads import HEADS
 from galaxy_utils.transforms import get_augmentation
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+
 logger = logging.getLogger(__name__)
+
+# Locked by the process that trains a run, in the run's directory.
+LOCK_FILE = ".lock"
 
 # Decoded images keep Galaxy10 DECaLS's native 256 px; smaller models crop and resize on the device.
 STORAGE_SIZE = 256
@@ -112,6 +124,15 @@ def finetune(
     -------
     FineTuneResult
         With ``metrics`` on the test split and ``result_path``.
+
+    Raises
+    ------
+    galaxy_utils.errors.ResourceError
+        When another process is training the same run into the same
+        ``results_dir``, or when memory runs out.
+    galaxy_utils.errors.ConfigError
+        For invalid settings, and when training diverges (a NaN or infinite
+        loss or output). A diverged run stores nothing.
     """
     # The data layer needs the optional packages `datasets` and `pooch`. Importing it
     # here keeps the Trainer helpers of this module usable on a machine without them.
@@ -172,111 +193,122 @@ def finetune(
             logger.info("reusing stored result %s", stored.result_path)
             return stored
 
-    # Step 3: decode every split once.
-    cache_root = Path(results_dir) / "cache"
-    decoded = decode_dataset(data, storage_size, cache_root / "images", splits=("train", "validation", "test"))
-    if recipe.max_train_samples is not None:
-        decoded["train"] = _subsample(decoded["train"], recipe.max_train_samples, recipe.seed)
-
-    # Step 4: build and train.
-    augmentation = get_augmentation(recipe.augmentation)
-    active_augmentation = None if augmentation.is_identity else augmentation
-    if from_checkpoint:
-        classifier = classifier_from_checkpoint(
-            model, len(class_names), strategy, head, head_hidden_size, augmentation=active_augmentation, seed=recipe.seed
-        )
-    else:
-        classifier = build_classifier(
-            spec, len(class_names), strategy, head, weights, recipe.image_size, head_hidden_size,
-            augmentation=active_augmentation, gradient_checkpointing=recipe.gradient_checkpointing,
-            revision=revision, seed=recipe.seed,
-        )
+    # Steps 3 to 6 hold a lock on the run's directory, so that a second process
+    # for the same run cannot resume from this one's live checkpoints or
+    # overwrite its model and result.
     run_dir = store.run_dir(run)
-    _log_banner(spec.name, strategy, head, decoded, recipe, device, classifier)
+    with _run_lock(run_dir):
+        if not force and store.path_for(run).is_file():
+            # Another process may have stored the result since the check above.
+            stored = store.load(run)
+            if stored is not None:
+                logger.info("reusing stored result %s", stored.result_path)
+                return stored
 
-    if uses_cache and not augmentation.is_identity:
-        logger.warning(
-            "the head trains on cached features, so the %r augmentation is not applied; "
-            "set head_training='end_to_end' to apply it at the cost of a backbone pass per step",
-            recipe.augmentation,
-        )
+        # Step 3: decode every split once.
+        cache_root = Path(results_dir) / "cache"
+        decoded = decode_dataset(data, storage_size, cache_root / "images", splits=("train", "validation", "test"))
+        if recipe.max_train_samples is not None:
+            decoded["train"] = _subsample(decoded["train"], recipe.max_train_samples, recipe.seed)
 
-    try:
-        if uses_cache:
-            features = {
-                name: cached_features(
-                    classifier, split.images, f"{provenance.fingerprint}/{name}/{provenance.split}/{recipe.max_train_samples}",
-                    cache_root / "features", device=device, precision=_feature_precision(recipe),
-                )
-                for name, split in decoded.items()
-            }
-            trainer, datasets = _make_trainer(
-                FeatureHeadModel(classifier.head), features, decoded, recipe, run_dir, device, progress, kind="features"
+        # Step 4: build and train.
+        augmentation = get_augmentation(recipe.augmentation)
+        active_augmentation = None if augmentation.is_identity else augmentation
+        if from_checkpoint:
+            classifier = classifier_from_checkpoint(
+                model, len(class_names), strategy, head, head_hidden_size, augmentation=active_augmentation, seed=recipe.seed
             )
         else:
-            trainer, datasets = _make_trainer(classifier, None, decoded, recipe, run_dir, device, progress, kind="pixels")
-        trainer.train(resume_from_checkpoint=_last_checkpoint(run_dir / "checkpoints"))
-    except _Diverged as diverged:
-        # The checkpoints hold the diverged weights, and a rerun of this recipe
-        # would resume from them, so nothing of the run is kept.
-        shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
-        raise _divergence_error(f"the {diverged.quantity} became {diverged.value}", diverged.epoch, diverged.step, recipe) from None
-    except (torch.OutOfMemoryError, MemoryError) as error:
-        raise _out_of_memory(spec.name, recipe, device) from error
-    except RuntimeError as error:
-        # CUDA reports "out of memory"; the CPU allocator "can't allocate memory".
-        message = str(error).lower()
-        if "out of memory" in message or "can't allocate memory" in message:
-            raise _out_of_memory(spec.name, recipe, device) from error
-        raise
-
-    # Step 5: evaluate the selected model, the test split once.
-    predictions, reports = {}, {}
-    splits_to_score = ["validation", "test"] + (["train"] if evaluate_train else [])
-    for name in splits_to_score:
-        logits = trainer.predict(datasets[name]).predictions
-        logits = logits[0] if isinstance(logits, tuple) else logits
-        if not np.isfinite(logits).all():
-            shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
-            raise _divergence_error(
-                f"the model's outputs on the {name} split became NaN or infinite", trainer.state.epoch, trainer.state.global_step, recipe
+            classifier = build_classifier(
+                spec, len(class_names), strategy, head, weights, recipe.image_size, head_hidden_size,
+                augmentation=active_augmentation, gradient_checkpointing=recipe.gradient_checkpointing,
+                revision=revision, seed=recipe.seed,
             )
-        probabilities = torch.softmax(torch.as_tensor(logits, dtype=torch.float32), dim=-1).numpy()
-        labels = decoded[name].labels
-        predicted = probabilities.argmax(axis=1)
-        predictions[name] = {
-            "labels": labels.tolist(),
-            "predictions": predicted.tolist(),
-            "probabilities": np.round(probabilities, 5).tolist(),
-        }
-        reports[name] = evaluation_report(labels, predicted, class_names, seed=recipe.seed)
+        _log_banner(spec.name, strategy, head, decoded, recipe, device, classifier)
 
-    # Step 6: save the model and the result. Under torchrun or accelerate launch every
-    # process gets the gathered predictions, and only the main one writes files.
-    writes = trainer.is_world_process_zero()
-    model_dir = run_dir / "model"
-    if writes:
-        save_classifier(classifier.cpu(), model_dir)
-        if not keep_checkpoints:
+        if uses_cache and not augmentation.is_identity:
+            logger.warning(
+                "the head trains on cached features, so the %r augmentation is not applied; "
+                "set head_training='end_to_end' to apply it at the cost of a backbone pass per step",
+                recipe.augmentation,
+            )
+
+        try:
+            if uses_cache:
+                features = {
+                    name: cached_features(
+                        classifier, split.images, f"{provenance.fingerprint}/{name}/{provenance.split}/{recipe.max_train_samples}",
+                        cache_root / "features", device=device, precision=_feature_precision(recipe),
+                    )
+                    for name, split in decoded.items()
+                }
+                trainer, datasets = _make_trainer(
+                    FeatureHeadModel(classifier.head), features, decoded, recipe, run_dir, device, progress, kind="features"
+                )
+            else:
+                trainer, datasets = _make_trainer(classifier, None, decoded, recipe, run_dir, device, progress, kind="pixels")
+            trainer.train(resume_from_checkpoint=_last_checkpoint(run_dir / "checkpoints"))
+        except _Diverged as diverged:
+            # The checkpoints hold the diverged weights, and a rerun of this recipe
+            # would resume from them, so nothing of the run is kept.
             shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
+            raise _divergence_error(f"the {diverged.quantity} became {diverged.value}", diverged.epoch, diverged.step, recipe) from None
+        except (torch.OutOfMemoryError, MemoryError) as error:
+            raise _out_of_memory(spec.name, recipe, device) from error
+        except RuntimeError as error:
+            # CUDA reports "out of memory"; the CPU allocator "can't allocate memory".
+            message = str(error).lower()
+            if "out of memory" in message or "can't allocate memory" in message:
+                raise _out_of_memory(spec.name, recipe, device) from error
+            raise
 
-    result = FineTuneResult(
-        key=run_key(run),
-        run=run,
-        metrics=reports["test"],
-        validation_metrics=reports["validation"],
-        train_metrics=reports.get("train"),
-        predictions=predictions,
-        history=_history(trainer),
-        checkpoint=str(model_dir),
-        wall_time_s=round(time.perf_counter() - started, 2),
-        hardware=describe_hardware(device),
-        notes=_notes(recipe, strategy, uses_cache, augmentation.is_identity),
-    )
-    if writes:
-        store.save(result)
-    logger.info(result.summary())
-    return result
+        # Step 5: evaluate the selected model, the test split once.
+        predictions, reports = {}, {}
+        splits_to_score = ["validation", "test"] + (["train"] if evaluate_train else [])
+        for name in splits_to_score:
+            logits = trainer.predict(datasets[name]).predictions
+            logits = logits[0] if isinstance(logits, tuple) else logits
+            if not np.isfinite(logits).all():
+                shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
+                raise _divergence_error(
+                    f"the model's outputs on the {name} split became NaN or infinite", trainer.state.epoch, trainer.state.global_step, recipe
+                )
+            probabilities = torch.softmax(torch.as_tensor(logits, dtype=torch.float32), dim=-1).numpy()
+            labels = decoded[name].labels
+            predicted = probabilities.argmax(axis=1)
+            predictions[name] = {
+                "labels": labels.tolist(),
+                "predictions": predicted.tolist(),
+                "probabilities": np.round(probabilities, 5).tolist(),
+            }
+            reports[name] = evaluation_report(labels, predicted, class_names, seed=recipe.seed)
+
+        # Step 6: save the model and the result. Under torchrun or accelerate launch every
+        # process gets the gathered predictions, and only the main one writes files.
+        writes = trainer.is_world_process_zero()
+        model_dir = run_dir / "model"
+        if writes:
+            save_classifier(classifier.cpu(), model_dir)
+            if not keep_checkpoints:
+                shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
+
+        result = FineTuneResult(
+            key=run_key(run),
+            run=run,
+            metrics=reports["test"],
+            validation_metrics=reports["validation"],
+            train_metrics=reports.get("train"),
+            predictions=predictions,
+            history=_history(trainer),
+            checkpoint=str(model_dir),
+            wall_time_s=round(time.perf_counter() - started, 2),
+            hardware=describe_hardware(device),
+            notes=_notes(recipe, strategy, uses_cache, augmentation.is_identity),
+        )
+        if writes:
+            store.save(result)
+        logger.info(result.summary())
+        return result
 
 
 def _make_trainer(model, features, decoded, recipe: Recipe, run_dir: Path, device: str, progress: bool, kind: str) -> tuple[Trainer, dict]:
@@ -396,6 +428,35 @@ def _divergence_error(what: str, epoch: float | None, step: int, recipe: Recipe)
         f"training diverged: {what} at epoch {epoch_text} (step {step}); no result or model was stored",
         hint,
     )
+
+
+@contextlib.contextmanager
+def _run_lock(run_dir: Path):
+    """Hold an exclusive lock on ``run_dir`` while the block runs, or raise a ResourceError at once.
+
+    The lock is an flock on ``run_dir/.lock``, so the operating system releases
+    it when the process exits or is killed. Under torchrun or accelerate launch
+    only the process of rank 0 takes it, because every process of one run
+    works in the same directory.
+    """
+    if fcntl is None or os.environ.get("RANK", "0") != "0":
+        # NOTE: without fcntl (Windows), concurrent runs of one key are not detected.
+        yield
+        return
+    run_dir.mkdir(parents=True, exist_ok=True)
+    # Append mode creates the file without truncating it while another process holds it.
+    with open(run_dir / LOCK_FILE, "a") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ResourceError(
+                f"another fine-tune is writing to {run_dir}",
+                "wait for it to finish, or use another results directory (results_dir=, --results-dir)",
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _fits_on_gpu(nbytes: int, share: float = 0.25) -> bool:
