@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 import torch
@@ -193,3 +195,24 @@ def test_nonfinite_outputs_store_nothing(rings, tmp_path, tiny_recipe, monkeypat
 
     assert not list(tmp_path.glob("*.json"))
     assert not list(tmp_path.glob("runs/*/model"))
+
+
+def test_banner_names_dataset_and_device(rings, tmp_path, tiny_recipe, caplog):
+    with caplog.at_level(logging.INFO, logger="galaxy_utils.finetune.run"):
+        finetune("tiny-vit", rings, strategy="head", recipe=tiny_recipe, results_dir=tmp_path, device="cpu", progress=False)
+    banner = next(record.getMessage() for record in caplog.records if record.getMessage().startswith("fine-tuning "))
+
+    assert banner.startswith("fine-tuning tiny-vit (head, linear head) on decals-rings: 32 train, ")
+    assert banner.count("cpu") == 1
+    assert "device cpu" in banner
+
+
+def test_cached_head_warning_names_both_spellings(rings, tmp_path, tiny_recipe, caplog):
+    recipe = tiny_recipe.updated(augmentation="dihedral")
+
+    with caplog.at_level(logging.WARNING, logger="galaxy_utils.finetune.run"):
+        finetune("tiny-vit", rings, strategy="head", recipe=recipe, results_dir=tmp_path, device="cpu", progress=False)
+
+    assert "'dihedral' augmentation is not applied" in caplog.text
+    assert "head_training='end_to_end'" in caplog.text
+    assert "--head-training end_to_end" in caplog.text

@@ -224,12 +224,13 @@ def finetune(
                 augmentation=active_augmentation, gradient_checkpointing=recipe.gradient_checkpointing,
                 revision=revision, seed=recipe.seed,
             )
-        _log_banner(spec.name, strategy, head, decoded, recipe, device, classifier)
+        _log_banner(spec.name, strategy, head, provenance.name, decoded, recipe, device, classifier)
 
         if uses_cache and not augmentation.is_identity:
             logger.warning(
-                "the head trains on cached features, so the %r augmentation is not applied; "
-                "set head_training='end_to_end' to apply it at the cost of a backbone pass per step",
+                "the head trains on cached features, so the %r augmentation is not applied; set "
+                "head_training='end_to_end' (Python) or --head-training end_to_end (command line) "
+                "to apply it at the cost of a backbone pass per step",
                 recipe.augmentation,
             )
 
@@ -555,11 +556,11 @@ def _normalise(run: dict) -> dict:
     return json.loads(canonical_json(run))
 
 
-def _log_banner(model, strategy, head, decoded, recipe: Recipe, device, classifier) -> None:
+def _log_banner(model, strategy, head, dataset_name, decoded, recipe: Recipe, device, classifier) -> None:
     logger.info(
-        "fine-tuning %s (%s, %s head) on %s: %d train, %d validation, %d test images; "
-        "%d epochs, effective batch %d (%d per step), learning rate %g, %s on %s; %s of %s parameters trainable",
-        model, strategy, head, device, len(decoded["train"]), len(decoded["validation"]), len(decoded["test"]),
-        recipe.epochs, recipe.batch_size, recipe.device_batch, recipe.learning_rate, recipe.precision, device,
+        "fine-tuning %s (%s, %s head) on %s: %d train, %d validation, %d test images; device %s, precision %s, "
+        "%d epochs, effective batch %d (%d per step), learning rate %g; %s of %s parameters trainable",
+        model, strategy, head, dataset_name, len(decoded["train"]), len(decoded["validation"]), len(decoded["test"]),
+        device, recipe.precision, recipe.epochs, recipe.batch_size, recipe.device_batch, recipe.learning_rate,
         f"{classifier.trainable_parameters():,}", f"{classifier.total_parameters():,}",
     )
