@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import subprocess
 import sys
@@ -11,9 +12,12 @@ import threading
 import huggingface_hub
 import pytest
 import torch
+import transformers
 
-from galaxy_utils.errors import ModelError
-from galaxy_utils.models import FAMILIES, build_classifier, get_spec, list_models
+from galaxy_utils.errors import ConfigError, ModelError
+from galaxy_utils.finetune import Recipe, finetune
+from galaxy_utils.models import FAMILIES, build_classifier, get_spec, list_models, load_classifier, resolve_spec
+from galaxy_utils.models.build import save_classifier
 from galaxy_utils.models.families import family_of
 
 TINY_NAMES = [f"tiny-{family}" for family in FAMILIES]
@@ -248,3 +252,120 @@ def test_stored_config_matches_hub(model_id):
     assert config.model_type == family_of(spec.family).model_type
     for key, value in spec.config.items():
         assert getattr(config, key) == value, f"{model_id}: {key}"
+
+
+@pytest.fixture
+def saved_classifier(tmp_path):
+    """A tiny-vit classifier saved with save_classifier, as finetune writes it."""
+    return save_classifier(build_classifier("tiny-vit", num_labels=2), tmp_path / "model")
+
+
+def test_saved_classifier_round_trip(saved_classifier):
+    classifier = load_classifier(saved_classifier)
+
+    assert classifier.spec.name == "tiny-vit"
+    assert classifier.num_labels == 2
+
+
+def test_truncated_weights_name_file(saved_classifier):
+    weights = saved_classifier / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:5])
+
+    with pytest.raises(ModelError) as caught:
+        load_classifier(saved_classifier)
+
+    assert str(weights) in caught.value.message
+    assert "truncated or corrupt" in caught.value.message
+    assert "--force" in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    "damage, fragment",
+    [
+        ('{"model": "tiny-vit", ', "cannot read"),
+        ("[1, 2]", "is not a JSON object"),
+        ('{"model": "tiny-vit"}', "lacks the field(s)"),
+    ],
+)
+def test_broken_classifier_json_names_file(saved_classifier, damage, fragment):
+    meta = saved_classifier / "classifier.json"
+    meta.write_text(damage)
+
+    with pytest.raises(ModelError) as caught:
+        load_classifier(saved_classifier)
+
+    assert str(meta) in caught.value.message
+    assert fragment in caught.value.message
+
+
+def test_unbuildable_classifier_json_names_file(saved_classifier):
+    meta_path = saved_classifier / "classifier.json"
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps(meta | {"family": "resnet"}))
+
+    with pytest.raises(ModelError) as caught:
+        load_classifier(saved_classifier)
+
+    assert str(meta_path) in caught.value.message
+    assert "unknown model family 'resnet'" in caught.value.message
+
+
+def test_missing_model_folder_rejected(tmp_path):
+    missing = tmp_path / "no-such-model"
+
+    with pytest.raises(ModelError) as caught:
+        resolve_spec(str(missing))
+
+    assert caught.value.message == f"model folder {missing} does not exist"
+    assert "written by finetune" in caught.value.hint
+
+
+@pytest.mark.parametrize("present, expected", [([], "has no model.safetensors and no classifier.json"), (["classifier.json"], "has no model.safetensors")])
+def test_incomplete_model_folder_rejected(tmp_path, monkeypatch, present, expected):
+    folder = tmp_path / "models" / "mine"
+    folder.mkdir(parents=True)
+    for name in present:
+        (folder / name).write_text("{}")
+    monkeypatch.chdir(tmp_path)
+
+    for spelling in (str(folder), "models/mine", "./models/mine"):
+        with pytest.raises(ModelError) as caught:
+            resolve_spec(spelling)
+        assert caught.value.message.endswith(expected), spelling
+
+
+def test_finetune_missing_folder_no_hub_call(tmp_path, monkeypatch):
+    def no_hub(*args, **kwargs):
+        raise AssertionError("treated a local path as a Hub id")
+
+    monkeypatch.setattr(transformers.AutoConfig, "from_pretrained", no_hub)
+    with pytest.raises(ModelError, match="does not exist"):
+        finetune(str(tmp_path / "absent"), "decals-rings", results_dir=tmp_path / "results")
+
+
+@pytest.mark.parametrize("name, size, minimum", [("tiny-vit", 3, 16), ("tiny-dinov2", 15, 16), ("tiny-convnextv2", 16, 32), ("tiny-swinv2", 31, 32)])
+def test_image_size_below_minimum_rejected(name, size, minimum):
+    with pytest.raises(ConfigError) as caught:
+        build_classifier(name, num_labels=2, image_size=size)
+
+    assert caught.value.message.startswith(f"image size {size} px is too small for {name}")
+    assert f"at least {minimum} px" in caught.value.hint
+
+
+@pytest.mark.parametrize("name, size", [("tiny-vit", 16), ("tiny-convnextv2", 32), ("tiny-swinv2", 32)])
+def test_image_size_at_minimum_runs(name, size):
+    classifier = build_classifier(name, num_labels=2, image_size=size).eval()
+
+    with torch.no_grad():
+        logits = classifier(uint8_batch(64)).logits
+
+    assert logits.shape == (2, 2)
+
+
+def test_finetune_small_image_size_fails_early(tmp_path):
+    recipe = Recipe(epochs=1, batch_size=8, image_size=3)
+
+    with pytest.raises(ConfigError, match="image size 3 px is too small for tiny-vit"):
+        finetune("tiny-vit", "decals-rings", recipe=recipe, results_dir=tmp_path, device="cpu", progress=False)
+
+    assert not (tmp_path / "cache").exists()

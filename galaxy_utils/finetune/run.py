@@ -42,6 +42,7 @@ from galaxy_utils.models.build import (
     WEIGHTS,
     WEIGHTS_FILE,
     build_classifier,
+    check_image_size,
     classifier_from_checkpoint,
     is_saved_classifier,
     load_classifier,
@@ -150,10 +151,11 @@ def finetune(
     from_checkpoint = is_saved_classifier(model)
     if from_checkpoint:
         spec = load_classifier(model).spec
-        checkpoint_sha256 = sha256_file(Path(model) / WEIGHTS_FILE)
+        checkpoint_sha256 = sha256_file(Path(model).expanduser() / WEIGHTS_FILE)
         model_identity = f"{spec.name} fine-tuned {checkpoint_sha256[:12]}"
     else:
         spec = resolve_spec(model, revision)
+        check_image_size(spec, recipe.image_size)
         model_identity = spec.name
     data = load_data(dataset, seed=recipe.seed) if not isinstance(dataset, DatasetDict) else dataset
     _check_splits(data)

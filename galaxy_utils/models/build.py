@@ -16,6 +16,7 @@ from pathlib import Path
 
 import torch
 import transformers
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from galaxy_utils.errors import ConfigError, ModelError
@@ -31,16 +32,25 @@ logger = logging.getLogger(__name__)
 WEIGHTS = ("pretrained", "random")
 CLASSIFIER_FILE = "classifier.json"
 WEIGHTS_FILE = "model.safetensors"
+# Full-size ConvNeXt V2 and SwinV2 reduce the resolution 32-fold over their four
+# stages, and ConvNeXt V2 fails on smaller inputs (its tiny twin included).
+MIN_IMAGE_SIZE_BY_FAMILY = {"convnextv2": 32, "swinv2": 32}
 
 
 def resolve_spec(model: str, revision: str | None = None) -> ModelSpec:
-    """Return the registry entry of ``model``, or describe an unregistered Hub id.
+    """Return the registry entry of ``model``, or describe an unregistered Hub id or local transformers folder.
 
     An unregistered id needs the Hub, to read its config and image processor.
+    A name that looks like a path (absolute, starting with ``.`` or ``~``, or an
+    existing relative path) is never sent to the Hub: unless it is a folder with
+    a transformers ``config.json``, it raises a ModelError that names it.
     """
     if is_registered(model):
         return get_spec(model)
-    if model.startswith("tiny-") or "/" not in model:
+    local_folder = _looks_like_path(model)
+    if local_folder:
+        _check_model_folder(model)
+    elif model.startswith("tiny-") or "/" not in model:
         get_spec(model)  # raises a ModelError that lists close names
 
     config = _hub_call(model, "read the config of", lambda: transformers.AutoConfig.from_pretrained(model, revision=revision))
@@ -62,8 +72,37 @@ def resolve_spec(model: str, revision: str | None = None) -> ModelSpec:
         config={},
         preprocessing=preprocessing,
         confirmed=False,
-        source=f"https://huggingface.co/{model}",
-        notes="read from the Hub at run time; not in the registry",
+        source=str(Path(model).expanduser()) if local_folder else f"https://huggingface.co/{model}",
+        notes="read from a local transformers folder at run time" if local_folder else "read from the Hub at run time; not in the registry",
+    )
+
+
+def min_image_size(spec: ModelSpec) -> int | None:
+    """Return the smallest input size in pixels accepted for ``spec``, or None when its patch size is unknown.
+
+    Patch models need at least two patches per side: a single patch gives one
+    token for the whole galaxy.
+    """
+    if spec.family in MIN_IMAGE_SIZE_BY_FAMILY:
+        return MIN_IMAGE_SIZE_BY_FAMILY[spec.family]
+    patch_size = spec.config.get("patch_size")
+    # NOTE: unregistered Hub ids have no stored config, so their size is not checked here.
+    return None if patch_size is None else 2 * patch_size
+
+
+def check_image_size(spec: ModelSpec, image_size: int | None) -> None:
+    """Raise a ConfigError when ``image_size`` is too small for ``spec`` (None means the checkpoint's own size)."""
+    minimum = None if image_size is None else min_image_size(spec)
+    if minimum is None or image_size >= minimum:
+        return
+    if spec.family in MIN_IMAGE_SIZE_BY_FAMILY:
+        family_title = {"convnextv2": "ConvNeXt V2", "swinv2": "SwinV2"}[spec.family]
+        reason = f"{family_title} models need at least {minimum} px"
+    else:
+        reason = f"it needs at least two patches of {minimum // 2} px per side"
+    raise ConfigError(
+        f"image size {image_size} px is too small for {spec.name}: {reason}",
+        f"use an image size of at least {minimum} px (image_size=, --image-size), or leave it unset for {spec.image_size} px",
     )
 
 
@@ -123,6 +162,7 @@ def build_classifier(
         raise ConfigError(f"num_labels {num_labels} is invalid", "a classifier needs at least 2 classes")
 
     spec = model if isinstance(model, ModelSpec) else resolve_spec(model, revision)
+    check_image_size(spec, image_size)
     family = family_of(spec.family)
     transformers.set_seed(seed)
 
@@ -200,22 +240,36 @@ def load_classifier(directory: str | os.PathLike, map_location: str = "cpu") -> 
 
     Weights are read with safetensors, which cannot execute code.
     """
-    directory = Path(directory)
+    directory = Path(directory).expanduser()
     meta_path, weights_path = directory / CLASSIFIER_FILE, directory / WEIGHTS_FILE
     if not (meta_path.is_file() and weights_path.is_file()):
         raise ModelError(f"no saved classifier in {directory}", f"expected {CLASSIFIER_FILE} and {WEIGHTS_FILE}; fine-tune first")
-    meta = json.loads(meta_path.read_text())
+    rewrite = "rerun the fine-tune that wrote it with force=True (--force), or pass another saved classifier folder"
+    meta = _read_classifier_meta(meta_path, rewrite)
 
-    family = family_of(meta["family"])
-    config_class = getattr(transformers, family.config_class)
-    hf_model = family.model(config_class.from_dict(meta["hf_config"]))
-    in_features = hf_model.classifier.in_features
-    hf_model.classifier = ClassifierHead(
-        in_features, meta["num_labels"], meta["head"], meta.get("head_hidden_size"), meta.get("head_dropout", 0.0)
-    )
-    preprocessing = Preprocessing(**{**meta["preprocessing"], "mean": tuple(meta["preprocessing"]["mean"]), "std": tuple(meta["preprocessing"]["std"])})
-    classifier = GalaxyClassifier(hf_model, preprocessing, meta["strategy"], None, meta.get("interpolate_pos_encoding", False))
-    classifier.load_state_dict(load_file(str(weights_path), device=map_location))
+    try:
+        family = family_of(meta["family"])
+        config_class = getattr(transformers, family.config_class)
+        hf_model = family.model(config_class.from_dict(meta["hf_config"]))
+        in_features = hf_model.classifier.in_features
+        hf_model.classifier = ClassifierHead(
+            in_features, meta["num_labels"], meta["head"], meta.get("head_hidden_size"), meta.get("head_dropout", 0.0)
+        )
+        preprocessing = Preprocessing(**{**meta["preprocessing"], "mean": tuple(meta["preprocessing"]["mean"]), "std": tuple(meta["preprocessing"]["std"])})
+        classifier = GalaxyClassifier(hf_model, preprocessing, meta["strategy"], None, meta.get("interpolate_pos_encoding", False))
+    except (ModelError, ConfigError, KeyError, TypeError, ValueError, AttributeError) as error:
+        message = error.message if isinstance(error, (ModelError, ConfigError)) else f"{type(error).__name__}: {error}"
+        raise ModelError(f"{meta_path} is invalid: {message}", rewrite) from error
+
+    try:
+        state = load_file(str(weights_path), device=map_location)
+    except (SafetensorError, OSError) as error:
+        raise ModelError(f"cannot read {weights_path}: it is truncated or corrupt ({error})", rewrite) from error
+    try:
+        classifier.load_state_dict(state)
+    except RuntimeError as error:
+        first_line = str(error).strip().splitlines()[0]
+        raise ModelError(f"the weights in {weights_path} do not fit the model in {meta_path} ({first_line})", rewrite) from error
 
     if is_registered(meta["model"]):
         classifier.spec = replace(get_spec(meta["model"]), preprocessing=preprocessing, image_size=preprocessing.crop)
@@ -231,7 +285,7 @@ def load_classifier(directory: str | os.PathLike, map_location: str = "cpu") -> 
 
 def is_saved_classifier(path: str | os.PathLike) -> bool:
     """Return whether ``path`` is a directory written by :func:`save_classifier`."""
-    path = Path(path)
+    path = Path(path).expanduser()
     return path.is_dir() and (path / CLASSIFIER_FILE).is_file() and (path / WEIGHTS_FILE).is_file()
 
 
@@ -259,6 +313,56 @@ def classifier_from_checkpoint(
     classifier.spec = base.spec
     classifier.build_options = {"head": head, "head_hidden_size": head_hidden_size, "head_dropout": head_dropout}
     return classifier
+
+
+def _read_classifier_meta(meta_path: Path, hint: str) -> dict:
+    """Return the parsed classifier.json, or raise a ModelError that names the file."""
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelError(f"cannot read {meta_path}: {error}", hint) from error
+    if not isinstance(meta, dict):
+        raise ModelError(f"{meta_path} is not a JSON object", hint)
+    missing = [key for key in ("model", "family", "num_labels", "head", "strategy", "preprocessing", "hf_config") if key not in meta]
+    if missing:
+        raise ModelError(f"{meta_path} lacks the field(s) {missing}", hint)
+    return meta
+
+
+def _looks_like_path(model: str) -> bool:
+    """Return whether ``model`` is meant as a local folder rather than a registry name or Hub id.
+
+    Hub ids contain a slash too, so a relative name with a separator counts
+    as a path only when it exists.
+    """
+    if os.path.isabs(model) or model.startswith((".", "~")):
+        return True
+    separators = [sep for sep in (os.sep, os.altsep) if sep]
+    return any(sep in model for sep in separators) and Path(model).exists()
+
+
+def _check_model_folder(model: str) -> None:
+    """Raise a ModelError unless ``model`` is a transformers model folder (with config.json).
+
+    :func:`finetune` tests :func:`is_saved_classifier` first, so only a
+    direct call such as ``build_classifier("results/runs/<key>/model")``
+    gets here with a saved classifier.
+    """
+    path = Path(model).expanduser()
+    fix = f"pass a folder written by finetune (it contains {WEIGHTS_FILE} and {CLASSIFIER_FILE}), a registry name or a Hub id"
+    if not path.exists():
+        raise ModelError(f"model folder {path} does not exist", fix)
+    if not path.is_dir():
+        raise ModelError(f"model {path} is a file, not a folder", fix)
+    if (path / "config.json").is_file():
+        return
+    missing = [name for name in (WEIGHTS_FILE, CLASSIFIER_FILE) if not (path / name).is_file()]
+    if not missing:
+        raise ModelError(
+            f"{path} is a saved classifier, which cannot be built from a registry entry",
+            "load it with load_classifier, or start a new head on it with classifier_from_checkpoint or finetune",
+        )
+    raise ModelError(f"{path} has no {' and no '.join(missing)}", fix)
 
 
 def _hub_call(model_id: str, action: str, call):
