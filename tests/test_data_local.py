@@ -408,3 +408,149 @@ def test_unknown_dataset_path_rejected(tmp_path):
         load_data(tmp_path / "nowhere")
 
     assert "galaxy10-mini" in caught.value.hint
+
+
+def test_unsupported_file_type_rejected(tmp_path, image_files):
+    tsv_path = write_csv(tmp_path / "labels.tsv", "file\tlabel", [f"{name}\t{i % 2}" for i, name in enumerate(image_files)])
+
+    with pytest.raises(DataError) as caught:
+        load_data(tsv_path)
+
+    assert caught.value.message == f"unsupported file type .tsv for data set {tsv_path}"
+    assert "comma-separated .csv" in caught.value.hint
+
+
+def test_csv_not_utf8_rejected(tmp_path, image_files):
+    lines = ["file,label", *(f"{name},{i % 2}" for i, name in enumerate(image_files)), "images/galaxie-\u00e9.png,0"]
+    csv_path = tmp_path / "labels.csv"
+    csv_path.write_bytes("\n".join(lines).encode("latin-1"))
+
+    with pytest.raises(DataError) as caught:
+        load_image_csv(csv_path)
+
+    assert caught.value.message.startswith(f"{csv_path} is not UTF-8 text: line 8 has an invalid byte")
+    assert "save it as UTF-8" in caught.value.hint
+
+
+def test_csv_mixed_labels_name_odd_rows(tmp_path, image_files):
+    rows = [f"{name},{i % 2}" for i, name in enumerate(image_files)]
+    rows[2] = f"{image_files[2]},nan"
+
+    with pytest.raises(DataError) as caught:
+        load_image_csv(write_csv(tmp_path / "labels.csv", "file,label", rows))
+
+    assert caught.value.message.endswith("label 'nan' on line 4 is not an integer, while the other 5 labels are")
+    assert "class names for every label" in caught.value.hint
+
+
+def test_csv_mixed_labels_name_odd_integer(tmp_path, image_files):
+    names = ["spiral", "elliptical", "spiral", "3", "spiral", "elliptical"]
+    rows = [f"{name},{label}" for name, label in zip(image_files, names)]
+
+    with pytest.raises(DataError) as caught:
+        load_image_csv(write_csv(tmp_path / "labels.csv", "file,label", rows))
+
+    assert caught.value.message.endswith("label '3' on line 5 is an integer, while the other 5 labels are class names")
+
+
+def test_csv_line_numbers_count_blank_lines(tmp_path, image_files):
+    rows = [f"{name},{i % 2}" for i, name in enumerate(image_files)]
+    rows.insert(1, "")
+    rows[4] = f"{image_files[3]},nan"
+
+    with pytest.raises(DataError, match="'nan' on line 6 is not an integer"):
+        load_image_csv(write_csv(tmp_path / "labels.csv", "file,label", rows))
+
+
+def test_csv_label_gaps_rejected(tmp_path, image_files):
+    rows = [f"{name},{5 * (i % 2)}" for i, name in enumerate(image_files)]
+
+    with pytest.raises(DataError) as caught:
+        load_image_csv(write_csv(tmp_path / "labels.csv", "file,label", rows))
+
+    assert "labels skip 1, 2, 3, 4: the labels found are 0, 5" in caught.value.message
+    assert "relabel the classes 0 to 1" in caught.value.hint
+    assert "class_names" in caught.value.hint
+
+
+def test_csv_label_gaps_named_accepted(tmp_path, image_files):
+    rows = [f"{name},{5 * (i % 2)}" for i, name in enumerate(image_files)]
+    names = ("smooth", "a", "b", "c", "d", "ring")
+
+    data = load_image_csv(write_csv(tmp_path / "labels.csv", "file,label", rows), class_names=names, test_fraction=0.34)
+
+    assert data["train"].features["label"].names == list(names)
+
+
+def test_csv_one_class_rejected(tmp_path, image_files):
+    csv_path = write_csv(tmp_path / "labels.csv", "file,label", [f"{name},ring" for name in image_files])
+
+    with pytest.raises(DataError) as caught:
+        load_image_csv(csv_path)
+
+    assert caught.value.message == f"found 1 class ('ring') in {csv_path}, but a classifier needs at least 2"
+
+
+def test_folder_one_class_rejected(tmp_path):
+    write_class_folder(tmp_path / "ring", 3, seed=1)
+
+    with pytest.raises(DataError) as caught:
+        load_image_folder(tmp_path)
+
+    assert caught.value.message == f"found 1 class ('ring') in {tmp_path}, but a classifier needs at least 2"
+    assert "each other class" in caught.value.hint
+
+
+def test_folder_only_train_rejected(tmp_path):
+    write_class_folder(tmp_path / "train" / "ring", 2, seed=1)
+    write_class_folder(tmp_path / "train" / "smooth", 2, seed=2)
+
+    with pytest.raises(DataError) as caught:
+        load_image_folder(tmp_path)
+
+    assert caught.value.message == f"found 1 class ('train') in {tmp_path}, but a classifier needs at least 2"
+    assert "a split folder needs both train/ and test/" in caught.value.hint
+    assert str(tmp_path / "test") in caught.value.hint
+
+
+def test_stray_top_level_images_warned(tmp_path, caplog):
+    write_class_folder(tmp_path / "a", 2, seed=1)
+    write_class_folder(tmp_path / "b", 2, seed=2)
+    for index in range(3):
+        noise(seed=50 + index).save(tmp_path / f"loose{index}.png")
+
+    with caplog.at_level(logging.WARNING, logger="galaxy_utils.data.local"):
+        data = load_image_folder(tmp_path, test_fraction=0.5)
+
+    assert len(data["train"]) + len(data["test"]) == 4
+    assert f"skipped 3 image(s) directly in {tmp_path}" in caplog.text
+
+
+def test_stray_images_presplit_warned(tmp_path, caplog):
+    for split in ("train", "test"):
+        for class_index, class_name in enumerate(("ring", "smooth")):
+            write_class_folder(tmp_path / split / class_name, 2, seed=10 * class_index + (split == "test") * 100)
+    noise(seed=77).save(tmp_path / "train" / "loose.png")
+
+    with caplog.at_level(logging.WARNING, logger="galaxy_utils.data.local"):
+        load_image_folder(tmp_path)
+
+    assert f"skipped 1 image(s) directly in {tmp_path / 'train'}" in caplog.text
+
+
+@pytest.mark.parametrize("folder_name, expected", [("my_galaxies", "my_galaxies"), ("g\u00f6\u00f6d folder \u2606", "good-folder"), ("\u2606", "folder")])
+def test_folder_dataset_named_after_folder(tmp_path, folder_name, expected):
+    write_class_folder(tmp_path / folder_name / "a", 2, seed=1)
+    write_class_folder(tmp_path / folder_name / "b", 2, seed=2)
+
+    data = load_image_folder(tmp_path / folder_name, test_fraction=0.5)
+
+    assert data.provenance.name == expected
+
+
+def test_csv_dataset_named_after_stem(tmp_path, image_files):
+    csv_path = write_csv(tmp_path / "labels.csv", "file,label", [f"{name},{i % 2}" for i, name in enumerate(image_files)])
+
+    data = load_image_csv(csv_path, test_fraction=0.34)
+
+    assert data.provenance.name == "labels"

@@ -61,6 +61,11 @@ def load_data(dataset: str | os.PathLike, seed: int = 42, **options) -> GalaxyDa
         return load_image_csv(path, seed=seed, **options)
     if path.is_file() and path.suffix.lower() in (".h5", ".hdf5"):
         return load_galaxy10(source="h5", path=path, seed=seed, **options)
+    if path.is_file():
+        raise DataError(
+            f"unsupported file type {path.suffix or '(no extension)'} for data set {path}",
+            "use a comma-separated .csv, a folder or an .h5 file",
+        )
     raise DataError(
         f"data set {name!r} is not a known name, a folder, a CSV or an HDF5 file",
         f"use one of {', '.join(DATASET_NAMES)}, a folder with one sub-folder per class, or a CSV of file,label",

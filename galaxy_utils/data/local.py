@@ -6,7 +6,13 @@ Accepted layouts:
 - ``DIR/train/<class>/<image>`` and ``DIR/test/<class>/<image>``: the user's own split;
 - a CSV with a file column and a label column (``file,label`` by default), and an
   optional ``split`` column with ``train`` or ``test``. Relative paths are relative
-  to the CSV's folder. Labels may be class names or integers.
+  to the CSV's folder. Labels are either all class names or all integers, and
+  integers without class names must use every value from 0 to K-1. The CSV must
+  be UTF-8.
+
+Every data set needs at least 2 classes. Images directly in the top folder,
+next to the class folders, are skipped with a warning. The data set is named
+after the folder or the CSV's stem.
 
 Every file is opened and checked before anything is returned. All bad files are
 reported together in one error. Images that are not 8-bit RGB are converted
@@ -18,6 +24,8 @@ from __future__ import annotations
 import csv
 import logging
 import os
+import re
+import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
@@ -60,7 +68,8 @@ def load_image_folder(
     Raises
     ------
     galaxy_utils.errors.DataError
-        For a missing folder, an empty class folder, or any unreadable image.
+        For a missing folder, an empty class folder, fewer than 2 classes, or
+        any unreadable image.
     """
     root = Path(directory).expanduser()
     if not root.is_dir():
@@ -79,6 +88,11 @@ def load_image_folder(
                 f"train and test have different class folders: {class_names} and {classes}",
                 "give both splits the same class folders",
             )
+        if len(classes) < 2:
+            raise DataError(
+                f"found 1 class ({classes[0]!r}) in {split_root}, but a classifier needs at least 2",
+                _one_class_hint(root, classes[0], presplit),
+            )
         class_names = classes
 
         empty, skipped = [], []
@@ -94,13 +108,16 @@ def load_image_folder(
                 "skipped %d file(s) without an image extension (%s), for example %s",
                 len(skipped), ", ".join(IMAGE_SUFFIXES), skipped[0],
             )
+        _warn_stray_images(split_root)
         if empty:
             raise DataError(
                 f"{len(empty)} class folder(s) contain no images: {', '.join(empty)}",
                 "add images to these folders or remove them",
             )
 
-    return _build(entries, tuple(class_names), root, "folder", test_fraction, seed, presplit)
+    if presplit:
+        _warn_stray_images(root)
+    return _build(entries, tuple(class_names), root, _dataset_name(root, "folder"), test_fraction, seed, presplit)
 
 
 def load_image_csv(
@@ -121,8 +138,9 @@ def load_image_csv(
         Column names (default ``file`` and ``label``).
     class_names : sequence of str, optional
         Names of integer labels ``0..K-1``. Integer labels outside that range
-        are rejected. Without it, integer labels get names ``"0" .. "K-1"``,
-        and string labels become the sorted class names.
+        are rejected. Without it, integer labels get names ``"0" .. "K-1"``
+        and must use each of them (gaps are rejected), and string labels
+        become the sorted class names.
     test_fraction : float, default 0.2
         Share of each class held out, unless the CSV has a ``split`` column.
     seed : int, default 42
@@ -132,10 +150,19 @@ def load_image_csv(
     if not csv_path.is_file():
         raise DataError(f"CSV file not found: {csv_path}", "check the path")
 
-    with open(csv_path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        columns = reader.fieldnames or []
-        rows = list(reader)
+    rows, line_numbers = [], []
+    try:
+        with open(csv_path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            columns = reader.fieldnames or []
+            for row in reader:
+                rows.append(row)
+                line_numbers.append(reader.line_num)
+    except UnicodeDecodeError as error:
+        raise DataError(
+            f"{csv_path} is not UTF-8 text: line {_first_invalid_utf8_line(csv_path)} has an invalid byte ({error.reason})",
+            "save it as UTF-8, for example with a spreadsheet's 'CSV UTF-8' export or `iconv -f latin1 -t utf-8`",
+        ) from error
 
     missing = [column for column in (file_column, label_column) if column not in columns]
     if missing:
@@ -146,28 +173,31 @@ def load_image_csv(
     if not rows:
         raise DataError(f"{csv_path} lists no images", "add one row per image")
 
-    raw_labels = [row[label_column].strip() for row in rows]
-    empty_rows = [index + 2 for index, value in enumerate(raw_labels) if value == ""]
+    raw_labels = [(row[label_column] or "").strip() for row in rows]
+    empty_rows = [line for line, value in zip(line_numbers, raw_labels) if value == ""]
     if empty_rows:
         raise DataError(f"{csv_path}: empty label on line(s) {empty_rows[:10]}", "give every row a label")
-    labels, names = _encode_labels(raw_labels, class_names, csv_path)
+    labels, names = _encode_labels(raw_labels, class_names, csv_path, line_numbers)
 
     has_split = "split" in columns
     entries = []
     for row, label in zip(rows, labels):
-        path = Path(row[file_column].strip())
+        path = Path((row[file_column] or "").strip())
         path = path if path.is_absolute() else csv_path.parent / path
-        split = row["split"].strip().lower() if has_split else "all"
+        split = (row["split"] or "").strip().lower() if has_split else "all"
         if has_split and split not in SPLIT_NAMES:
             raise DataError(f"{csv_path}: split {row['split']!r} is invalid", "use 'train' or 'test' in the split column")
         entries.append((str(path), label, split))
 
-    return _build(entries, names, csv_path, "csv", test_fraction, seed, has_split)
+    return _build(entries, names, csv_path, _dataset_name(csv_path, "csv"), test_fraction, seed, has_split)
 
 
-def _encode_labels(raw_labels: list[str], class_names, where) -> tuple[list[int], tuple[str, ...]]:
-    all_integers = all(_is_integer(value) for value in raw_labels)
-    if all_integers:
+def _encode_labels(raw_labels: list[str], class_names, where, line_numbers: list[int]) -> tuple[list[int], tuple[str, ...]]:
+    is_integer = [_is_integer(value) for value in raw_labels]
+    if class_names is None and any(is_integer) and not all(is_integer):
+        _raise_mixed_labels(raw_labels, is_integer, where, line_numbers)
+
+    if all(is_integer):
         labels = [int(value) for value in raw_labels]
         n_classes = len(class_names) if class_names is not None else max(labels) + 1
         bad = sorted({label for label in labels if label < 0 or label >= n_classes})
@@ -176,6 +206,9 @@ def _encode_labels(raw_labels: list[str], class_names, where) -> tuple[list[int]
                 f"{where}: labels {bad} are out of range for {n_classes} classes (valid: 0 to {n_classes - 1})",
                 "fix the labels, or pass the full list of class names",
             )
+        _check_two_classes(labels, where)
+        if class_names is None:
+            _check_no_gaps(labels, where)
         names = tuple(class_names) if class_names is not None else tuple(str(i) for i in range(n_classes))
         return labels, names
 
@@ -186,8 +219,92 @@ def _encode_labels(raw_labels: list[str], class_names, where) -> tuple[list[int]
         names = tuple(class_names)
     else:
         names = tuple(sorted(set(raw_labels)))
+    _check_two_classes(raw_labels, where)
     index = {name: i for i, name in enumerate(names)}
     return [index[value] for value in raw_labels], names
+
+
+def _raise_mixed_labels(raw_labels: list[str], is_integer: list[bool], where, line_numbers: list[int]) -> None:
+    """Raise a DataError naming the labels of the rarer kind (integers or names) and their lines."""
+    n_integers = sum(is_integer)
+    odd_are_integers = n_integers < len(raw_labels) - n_integers
+    odd = [(value, line) for value, flag, line in zip(raw_labels, is_integer, line_numbers) if flag == odd_are_integers]
+    shown = ", ".join(f"{value!r} on line {line}" for value, line in odd[:10]) + (", ..." if len(odd) > 10 else "")
+    n_others = len(raw_labels) - len(odd)
+    if odd_are_integers:
+        what = "is an integer" if len(odd) == 1 else "are integers"
+        others = f"the other {n_others} labels are class names"
+    else:
+        what = "is not an integer" if len(odd) == 1 else "are not integers"
+        others = f"the other {n_others} labels are"
+    raise DataError(
+        f"{where}: label{'s' if len(odd) > 1 else ''} {shown} {what}, while {others}",
+        "use integers 0 to K-1 for every label, or class names for every label, and fix or remove these rows",
+    )
+
+
+def _check_two_classes(labels: list, where) -> None:
+    distinct = sorted(set(labels))
+    if len(distinct) < 2:
+        raise DataError(
+            f"found 1 class ({str(distinct[0])!r}) in {where}, but a classifier needs at least 2",
+            "add rows with images of at least one other class",
+        )
+
+
+def _check_no_gaps(labels: list[int], where) -> None:
+    """Raise a DataError when integer labels leave out a class between 0 and the largest label."""
+    present = sorted(set(labels))
+    skipped = sorted(set(range(present[-1] + 1)) - set(present))
+    if not skipped:
+        return
+    shown = ", ".join(str(label) for label in skipped[:20]) + (", ..." if len(skipped) > 20 else "")
+    raise DataError(
+        f"{where}: labels skip {shown}: the labels found are {', '.join(str(label) for label in present[:20])}, "
+        f"so {len(skipped)} class(es) would have no images",
+        f"relabel the classes 0 to {len(present) - 1}, or name every class from 0 to {present[-1]} "
+        "with load_image_csv(..., class_names=[...])",
+    )
+
+
+def _first_invalid_utf8_line(path: Path) -> int:
+    """Return the line number of the first byte sequence in ``path`` that is not valid UTF-8."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return data[: error.start].count(b"\n") + 1
+    return 1
+
+
+def _one_class_hint(root: Path, class_name: str, presplit: bool) -> str:
+    if not presplit and class_name in SPLIT_NAMES:
+        other = next(name for name in SPLIT_NAMES if name != class_name)
+        return (
+            f"a split folder needs both train/ and test/, each with one sub-folder per class: add {root / other}, "
+            "or put the class folders directly in the top folder to have them split here"
+        )
+    return "add a sub-folder with the images of each other class"
+
+
+def _warn_stray_images(folder: Path) -> None:
+    """Warn about image files directly in ``folder``, where they belong to no class and are not loaded."""
+    stray = sorted(path for path in folder.iterdir() if path.is_file() and not path.name.startswith(".") and _has_image_suffix(path))
+    if stray:
+        logger.warning(
+            "skipped %d image(s) directly in %s, outside the class sub-folders, for example %s; "
+            "move them into the sub-folder of their class to use them",
+            len(stray), folder, stray[0].name,
+        )
+
+
+def _dataset_name(path: Path, fallback: str) -> str:
+    """Return a name for the data set at ``path`` (a folder's name or a CSV's stem) that is safe in file names."""
+    path = path.resolve()
+    stem = path.stem if path.is_file() else path.name
+    ascii_name = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name).strip("-._")
+    return slug or fallback
 
 
 def _is_integer(value: str) -> bool:
@@ -198,7 +315,7 @@ def _is_integer(value: str) -> bool:
     return True
 
 
-def _build(entries, class_names, source: Path, kind: str, test_fraction, seed, presplit: bool) -> GalaxyDatasetDict:
+def _build(entries, class_names, source: Path, name: str, test_fraction, seed, presplit: bool) -> GalaxyDatasetDict:
     entries = _drop_duplicate_paths(entries)
 
     # Open every file once: collect the bad ones, convert the rest, and hash them all.
@@ -243,7 +360,7 @@ def _build(entries, class_names, source: Path, kind: str, test_fraction, seed, p
 
     _warn_missing_classes(splits, class_names)
     provenance = Provenance(
-        name=kind,
+        name=name,
         source=str(source),
         revision=None,
         fingerprint=hash_object([(digest, record[1], record[2]) for digest, record in zip(digests, records)] + [list(class_names)]),

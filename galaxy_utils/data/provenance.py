@@ -21,7 +21,9 @@ class Provenance:
     Attributes
     ----------
     name : str
-        Short name, such as ``"galaxy10"``, ``"galaxy10-mini"`` or ``"folder"``.
+        Short name, such as ``"galaxy10"`` or ``"galaxy10-mini"``. The user's
+        own images are named after their folder or the CSV's stem, reduced to
+        ASCII letters, digits, ``.``, ``_`` and ``-``.
     source : str
         Where the images were read: a Hub id, a file path or a sample directory.
     revision : str or None
