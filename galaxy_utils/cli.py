@@ -1,7 +1,9 @@
 """The ``galaxy-book`` command: list models, fetch data, fine-tune, and run and build the book.
 
 Errors caused by input or environment print as one message with its fix and
-exit with status 2. ``--debug`` shows the full traceback instead.
+exit with status 2. Any other exception prints as one "unexpected" line and
+exits with status 1. ``--debug`` shows the full traceback instead. ``--debug``,
+``-v`` and ``-q`` go before or after the subcommand.
 """
 
 from __future__ import annotations
@@ -50,12 +52,15 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="galaxy-book", description="Vision foundation models for galaxy morphology: library and book.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show full tracebacks")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
-    parser.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
+    _add_common_options(parser, default=False)
+    # Every subcommand accepts the same options after its name. Their default is
+    # SUPPRESS there, so that a sub-parser leaves a value set before the
+    # subcommand unchanged instead of resetting it to False.
+    common = argparse.ArgumentParser(add_help=False)
+    _add_common_options(common, default=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    models = commands.add_parser("models", help="list the model registry, or check that every entry builds")
+    models = commands.add_parser("models", parents=[common], help="list the model registry, or check that every entry builds")
     models.add_argument("--pattern", default="*", help="shell-style filter on names, such as '*dinov2*'")
     models.add_argument("--family", help="keep one family: vit, swinv2, beit, dinov2 or convnextv2")
     models.add_argument("--study", action="store_true", help="only the variants the study fine-tuned")
@@ -63,8 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     models.add_argument("--json", action="store_true", help="print JSON instead of a table")
     models.set_defaults(handler=_cmd_models)
 
-    finetune = commands.add_parser("finetune", help="fine-tune one model on one data set")
-    finetune.add_argument("--model", required=True, help="registry name, Hub id, or tiny-vit/tiny-swinv2/tiny-beit/tiny-dinov2")
+    finetune = commands.add_parser("finetune", parents=[common], help="fine-tune one model on one data set")
+    finetune.add_argument("--model", required=True, help="registry name, Hub id, tiny-vit/tiny-swinv2/tiny-beit/tiny-dinov2, or a model folder written by finetune")
     finetune.add_argument("--strategy", choices=("full", "head"), default="full", help="train everything, or only the head (default: full)")
     finetune.add_argument("--head", choices=("linear", "mlp1", "mlp2", "mlp3"), default="linear", help="classification head (default: linear)")
     finetune.add_argument("--dataset", required=True, help="galaxy10, galaxy-mnist, galaxy10-mini, decals-rings, galaxy-mnist-mini, a folder, or a CSV")
@@ -92,14 +97,14 @@ def _parser() -> argparse.ArgumentParser:
     finetune.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     finetune.set_defaults(handler=_cmd_finetune)
 
-    data = commands.add_parser("data", help="sample data sets")
+    data = commands.add_parser("data", parents=[common], help="sample data sets")
     data_commands = data.add_subparsers(dest="data_command", required=True)
-    fetch = data_commands.add_parser("fetch", help="download and verify sample sets (all by default)")
+    fetch = data_commands.add_parser("fetch", parents=[common], help="download and verify sample sets (all by default)")
     fetch.add_argument("names", nargs="*", help="galaxy10-mini, decals-rings, galaxy-mnist-mini")
     fetch.set_defaults(handler=_cmd_data_fetch)
 
     for name, help_text in (("run", "execute chapters with papermill"), ("all", "run the chapters, then build the book")):
-        command = commands.add_parser(name, help=help_text)
+        command = commands.add_parser(name, parents=[common], help=help_text)
         command.add_argument("--profile", default="sample", help="sample (default), paper-best or paper")
         command.add_argument("--chapters", help="chapters to run, such as 1,3 or 2-4 (default: all)")
         command.add_argument("--data", help="local copy of the sample files (sets GALAXY_UTILS_DATA_DIR)")
@@ -111,11 +116,17 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--root", default=".", help="project root (default: .)")
         command.set_defaults(handler=_cmd_run if name == "run" else _cmd_all)
 
-    build = commands.add_parser("build", help="build the HTML book into _build/html")
+    build = commands.add_parser("build", parents=[common], help="build the HTML book into _build/html")
     build.add_argument("--root", default=".", help="project root (default: .)")
     build.add_argument("--no-strict", action="store_true", help="do not treat warnings as errors")
     build.set_defaults(handler=_cmd_build)
     return parser
+
+
+def _add_common_options(parser: argparse.ArgumentParser, default) -> None:
+    parser.add_argument("--debug", action="store_true", default=default, help="show full tracebacks")
+    parser.add_argument("-v", "--verbose", action="store_true", default=default, help="log debug messages")
+    parser.add_argument("-q", "--quiet", action="store_true", default=default, help="log warnings and errors only")
 
 
 def _cmd_models(args) -> int:
@@ -237,6 +248,11 @@ def _cmd_data_fetch(args) -> int:
 
 
 def _cmd_run(args) -> int:
+    from galaxy_utils.finetune.recipe import check_seed
+
+    # Checked here, because each chapter would otherwise fail on it separately, after its kernel starts.
+    check_seed(args.seed)
+
     from galaxy_utils.book import parse_chapters, run_chapters
 
     runs = run_chapters(

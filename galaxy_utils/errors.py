@@ -1,7 +1,9 @@
 """Exceptions that carry a message for the user and the fix to try.
 
-The command line prints these as one clear message and exits non-zero. Any other
-exception is a bug and shows its traceback.
+The command line prints these as an ``error:`` line and a ``fix:`` line and exits
+with status 2. Any other exception is a bug or an unexpected library failure: the
+command line prints it as one ``error: unexpected ...`` line and exits with
+status 1. With ``--debug`` it shows the full traceback of both kinds instead.
 """
 
 from __future__ import annotations

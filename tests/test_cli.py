@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from galaxy_utils.cli import main
+from galaxy_utils.cli import _parser, main
 from galaxy_utils.errors import DataError, ModelError
 
 
@@ -132,3 +132,64 @@ def test_invalid_recipe_clear_error(capsys, tmp_path):
     status = main(["finetune", "--model", "tiny-vit", "--dataset", "galaxy-mnist-mini", "--epochs", "0", "--results-dir", str(tmp_path)])
 
     assert_one_clear_error(status, capsys.readouterr().err, "epochs 0 is invalid")
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["models"], {"debug": False, "verbose": False, "quiet": False}),
+        (["--debug", "models"], {"debug": True, "verbose": False, "quiet": False}),
+        (["models", "--debug"], {"debug": True, "verbose": False, "quiet": False}),
+        (["-v", "models", "--debug"], {"debug": True, "verbose": True, "quiet": False}),
+        (["finetune", "--model", "tiny-vit", "--dataset", "x", "-q"], {"debug": False, "verbose": False, "quiet": True}),
+        (["data", "fetch", "-v"], {"debug": False, "verbose": True, "quiet": False}),
+        (["build", "--debug", "-q"], {"debug": True, "verbose": False, "quiet": True}),
+    ],
+)
+def test_common_options_either_side(argv, expected):
+    args = _parser().parse_args(argv)
+
+    assert {name: getattr(args, name) for name in expected} == expected
+
+
+def test_debug_after_subcommand_raises(tmp_path):
+    with pytest.raises(DataError):
+        main(["finetune", "--debug", "--model", "tiny-vit", "--dataset", str(tmp_path / "absent")])
+
+
+def test_debug_after_subcommand_script(tmp_path):
+    completed = galaxy_book("finetune", "--model", "tiny-vit", "--dataset", str(tmp_path / "absent"), "--debug")
+
+    assert completed.returncode != 0
+    assert "Traceback (most recent call last)" in completed.stderr
+    assert "unrecognized arguments" not in completed.stderr
+
+
+def test_models_unknown_family_clear_error(capsys):
+    status = main(["models", "--family", "foo"])
+    stderr = capsys.readouterr().err
+
+    assert_one_clear_error(status, stderr, "unknown family 'foo'")
+    assert "vit, swinv2, beit, dinov2, convnextv2" in stderr
+
+
+@pytest.mark.parametrize(
+    "option, value, fragment",
+    [
+        ("--seed", "-1", "seed -1 is invalid"),
+        ("--seed", "99999999999", "seed 99999999999 is invalid"),
+        ("--learning-rate", "inf", "learning_rate inf is invalid"),
+        ("--image-size", "3", "image size 3 px is too small for tiny-vit"),
+    ],
+)
+def test_finetune_bad_number_clear_error(capsys, tmp_path, option, value, fragment):
+    status = main(["finetune", "--model", "tiny-vit", "--dataset", "galaxy-mnist-mini", option, value, "--results-dir", str(tmp_path)])
+
+    assert_one_clear_error(status, capsys.readouterr().err, fragment)
+    assert not (tmp_path / "cache").exists()
+
+
+def test_run_bad_seed_clear_error(capsys, tmp_path):
+    status = main(["run", "--chapters", "2", "--seed", "-5", "--results-dir", str(tmp_path)])
+
+    assert_one_clear_error(status, capsys.readouterr().err, "seed -5 is invalid")

@@ -155,13 +155,15 @@ def list_models(pattern: str = "*", family: str | None = None, in_study: bool | 
     pattern : str, default "*"
         ``fnmatch`` pattern on the name, such as ``"*dinov2*"``.
     family : str, optional
-        Keep only this family.
+        Keep only this family (one of :data:`FAMILIES`; another name raises a ModelError).
     in_study : bool, optional
         Keep only variants the study did (True) or did not (False) fine-tune.
     tiny : bool, optional
         Keep only the offline tiny configurations (True) or only real checkpoints (False).
     """
     _load_catalog()
+    if family is not None and family not in FAMILIES:
+        raise ModelError(f"unknown family {family!r}", f"use one of {', '.join(FAMILIES)}")
     specs = [spec for name, spec in _REGISTRY.items() if fnmatch.fnmatch(name, pattern)]
     if family is not None:
         specs = [spec for spec in specs if spec.family == family]
