@@ -232,13 +232,13 @@ def _raise_mixed_labels(raw_labels: list[str], is_integer: list[bool], where, li
     shown = ", ".join(f"{value!r} on line {line}" for value, line in odd[:10]) + (", ..." if len(odd) > 10 else "")
     n_others = len(raw_labels) - len(odd)
     if odd_are_integers:
-        what = "is an integer" if len(odd) == 1 else "are integers"
+        odd_kind = "is an integer" if len(odd) == 1 else "are integers"
         others = f"the other {n_others} labels are class names"
     else:
-        what = "is not an integer" if len(odd) == 1 else "are not integers"
+        odd_kind = "is not an integer" if len(odd) == 1 else "are not integers"
         others = f"the other {n_others} labels are"
     raise DataError(
-        f"{where}: label{'s' if len(odd) > 1 else ''} {shown} {what}, while {others}",
+        f"{where}: label{'s' if len(odd) > 1 else ''} {shown} {odd_kind}, while {others}",
         "use integers 0 to K-1 for every label, or class names for every label, and fix or remove these rows",
     )
 

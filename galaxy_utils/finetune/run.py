@@ -422,13 +422,13 @@ class _DivergenceCheck(TrainerCallback):
                 raise _Diverged(quantity, value, logs.get("epoch", state.epoch), state.global_step)
 
 
-def _divergence_error(what: str, epoch: float | None, step: int, recipe: Recipe) -> ConfigError:
+def _divergence_error(failure: str, epoch: float | None, step: int, recipe: Recipe) -> ConfigError:
     hint = f"lower the learning rate, now {recipe.learning_rate:g} (learning_rate= in Python, --learning-rate on the command line)"
     if recipe.precision == "fp16":
         hint += ", or train in bf16 or fp32 (--precision fp32)"
     epoch_text = "?" if epoch is None else f"{epoch:g}"
     return ConfigError(
-        f"training diverged: {what} at epoch {epoch_text} (step {step}); no result or model was stored",
+        f"training diverged: {failure} at epoch {epoch_text} (step {step}); no result or model was stored",
         hint,
     )
 
@@ -447,7 +447,7 @@ def _run_lock(run_dir: Path):
         yield
         return
     run_dir.mkdir(parents=True, exist_ok=True)
-    # Append mode creates the file without truncating it while another process holds it.
+    # Append mode creates the file without truncating it while another process has it locked.
     with open(run_dir / LOCK_FILE, "a") as handle:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
