@@ -119,6 +119,10 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", parents=[common], help="build the HTML book into _build/html")
     build.add_argument("--root", default=".", help="project root (default: .)")
     build.add_argument("--no-strict", action="store_true", help="do not treat warnings as errors")
+    build.add_argument(
+        "--allow-incomplete", action="store_true",
+        help="build even when a chapter never ran or its last run failed (its page shows stale or missing numbers)",
+    )
     build.set_defaults(handler=_cmd_build)
     return parser
 
@@ -258,7 +262,7 @@ def _cmd_run(args) -> int:
     runs = run_chapters(
         root=args.root, profile=args.profile, chapters=parse_chapters(args.chapters), data_dir=args.data,
         results_dir=args.results_dir, device=args.device, seed=args.seed,
-        models=args.models.split(",") if args.models else None, epochs=args.epochs,
+        models=args.models, epochs=args.epochs,
     )
     return _report_runs(runs)
 
@@ -278,16 +282,20 @@ def _report_runs(runs) -> int:
 def _cmd_build(args) -> int:
     from galaxy_utils.book import build_book
 
-    html = build_book(args.root, strict=not args.no_strict)
+    html = build_book(args.root, strict=not args.no_strict, allow_incomplete=args.allow_incomplete)
     print(f"book: {html / 'index.html'}")
     return 0
 
 
 def _cmd_all(args) -> int:
     status = _cmd_run(args)
+    if status != 0:
+        # A book with a failed chapter would show its stale or missing numbers.
+        print("the book was not built because a chapter failed; fix it and run `galaxy-book all` again", file=sys.stderr)
+        return status
     args.no_strict = False
-    build_status = _cmd_build(args)
-    return status or build_status
+    args.allow_incomplete = False
+    return _cmd_build(args)
 
 
 def _configure_logging(verbose: bool, quiet: bool) -> None:
