@@ -22,20 +22,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     The temporary file lives in the same directory, so ``os.replace`` never
     crosses file systems. Readers see either the old file or the new one.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        _set_default_mode(fd)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return path
+    return _atomic_write(path, lambda handle: handle.write(data))
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
@@ -50,13 +37,18 @@ def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
 
 def atomic_save_npy(path: str | os.PathLike, array: np.ndarray) -> Path:
     """Save one array in ``.npy`` format atomically, without pickling."""
+    return _atomic_write(path, lambda handle: np.save(handle, array, allow_pickle=False))
+
+
+def _atomic_write(path: str | os.PathLike, write) -> Path:
+    """Call ``write(handle)`` on a temporary file beside ``path``, then rename it over ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         _set_default_mode(fd)
         with os.fdopen(fd, "wb") as handle:
-            np.save(handle, array, allow_pickle=False)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)
