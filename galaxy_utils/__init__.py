@@ -1,6 +1,6 @@
 """galaxy_utils: fine-tune vision foundation models on galaxy images, and measure what they learn.
 
-The package holds the data loaders, the model registry, the fine-tuning loop,
+The package contains the data loaders, the model registry, the fine-tuning loop,
 the metrics, the feature embeddings and the plots behind the book's chapters.
 """
 

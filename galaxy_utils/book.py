@@ -231,7 +231,7 @@ def build_book(root: str | os.PathLike = ".", strict: bool = True, allow_incompl
     """Build the HTML book into ``_build/html`` with jupyter-book, warnings as errors.
 
     The build refuses when a chapter never ran or its last run failed, because
-    the page would show stale or missing numbers; ``allow_incomplete`` builds
+    that page would show stale or missing numbers. ``allow_incomplete`` builds
     anyway, without treating warnings as errors. plotly.js is copied from the
     installed plotly package into the book's static files, so interactive
     figures render with no network.

@@ -1,4 +1,4 @@
-"""Extract the features a classifier's head sees, and cache them on disk.
+"""Extract the features a classifier's head receives, and cache them on disk.
 
 The features of a split depend only on the backbone's weights, its
 preprocessing and the images, so the cache key hashes exactly those. The same

@@ -4,7 +4,7 @@ The study reports "F1" without saying which average. Its model cards report
 recall equal to accuracy, which is what weighted averaging gives, so tables
 that compare with the study use ``weighted_f1``. ``macro_f1`` weighs the rare
 classes (Disturbed, Cigar Shaped Smooth) as much as the common ones and is the
-better summary for an imbalanced set. Every table says which one it shows.
+better summary for an imbalanced set. Every table names the average it shows.
 
 F1 is computed with ``zero_division=0``: a class with no true and no predicted
 member scores 0, and a warning names it.

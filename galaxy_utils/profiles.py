@@ -182,7 +182,7 @@ def _quiet_libraries() -> None:
 
 
 def project_root(start: Path | None = None) -> Path:
-    """Return the nearest folder at or above ``start`` that holds ``_config.yml``, else ``start``."""
+    """Return the nearest folder at or above ``start`` that contains ``_config.yml``, else ``start``."""
     start = (start or Path.cwd()).resolve()
     for folder in (start, *start.parents):
         if (folder / "_config.yml").is_file() and (folder / "galaxy_utils").is_dir():

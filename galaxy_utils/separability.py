@@ -1,4 +1,4 @@
-"""How well classes separate in a feature space, and how hard a data set is.
+"""Class separation in a feature space, and the difficulty of a data set.
 
 t-SNE maps are pictures; these are the numbers behind them. They compare
 features before and after fine-tuning, and Galaxy10 DECaLS with GalaxyMNIST,

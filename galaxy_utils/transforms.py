@@ -7,9 +7,9 @@ one affine resampling per batch (``torch.nn.functional.grid_sample``), which
 runs on the GPU when the model is there.
 
 The random parameters are drawn on the CPU from torch's global generator (or
-one passed in), so the same seed gives the same images on any device, and the
-Trainer's checkpoints, which save the CPU generator state, resume the same
-sequence.
+one passed in), so the same seed gives the same images on any device. The
+Trainer's checkpoints save that generator's state, so a resumed run continues
+the same sequence.
 """
 
 from __future__ import annotations
@@ -28,13 +28,13 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 HALF = (0.5, 0.5, 0.5)
 
 # Pillow's resampling codes, as image processors store them: NEAREST 0, LANCZOS 1,
-# BILINEAR 2, BICUBIC 3, BOX 4, HAMMING 5. Torch has no Lanczos, so bicubic stands in.
+# BILINEAR 2, BICUBIC 3, BOX 4, HAMMING 5. Torch has no Lanczos, so bicubic replaces it.
 _PIL_RESAMPLE = {0: "bilinear", 1: "bicubic", 2: "bilinear", 3: "bicubic", 4: "bilinear", 5: "bilinear"}
 
 
 @dataclass(frozen=True)
 class Preprocessing:
-    """How a model expects its input: resize, centre crop and normalisation.
+    """The input a model expects: resize, centre crop and normalisation.
 
     Attributes
     ----------

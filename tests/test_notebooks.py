@@ -70,8 +70,8 @@ def test_environment_matches_pyproject():
 
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     project = pyproject["project"]
-    wanted = {_name(spec) for spec in project["dependencies"] + project["optional-dependencies"]["book"]}
-    wanted |= {_name(spec) for spec in project["optional-dependencies"]["dev"] if not spec.startswith("galaxy-utils")}
+    expected = {_name(spec) for spec in project["dependencies"] + project["optional-dependencies"]["book"]}
+    expected |= {_name(spec) for spec in project["optional-dependencies"]["dev"] if not spec.startswith("galaxy-utils")}
 
     environment = yaml.safe_load((ROOT / "environment.yml").read_text())
     listed = set()
@@ -82,7 +82,7 @@ def test_environment_matches_pyproject():
             listed.add(_name(entry))
     listed.discard("python")
     listed.discard("pip")
-    assert listed == wanted
+    assert listed == expected
 
 
 def _name(spec: str) -> str:

@@ -1,4 +1,4 @@
-"""Where a data set came from and how it was split.
+"""The origin of a data set and the way it was split.
 
 Every result records the provenance of its data, so that a reader can tell a
 Hub-split result (90/10) from an 80/20 split of the original file, and so that

@@ -106,7 +106,7 @@ class GalaxyClassifier(nn.Module):
 
     @torch.no_grad()
     def features(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        """Return the pooled features that the head sees, shape ``(batch, in_features)``.
+        """Return the pooled features that the head receives, shape ``(batch, in_features)``.
 
         ViT: the CLS token. DINOv2: the CLS token concatenated with the mean
         patch token. BEiT, SwinV2 and ConvNeXt V2: their pooler output.
