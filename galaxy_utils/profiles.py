@@ -104,7 +104,7 @@ _TINY_RECIPE = Recipe(
     epochs=12, learning_rate=1e-3, batch_size=16, warmup_ratio=0.1, augmentation="dihedral", validation_fraction=0.15,
 )
 # Heads train on features cached once, which no augmentation can reach, so the
-# head recipes say so instead of naming an augmentation that is not applied.
+# head recipes name no augmentation rather than one that would not be applied.
 _STUDY_HEAD_RECIPE = Recipe(augmentation="none")
 
 PROFILES: dict[str, Profile] = {
