@@ -150,7 +150,8 @@ def finetune(
     # directory stands for its fine-tuned backbone, identified by its weights' hash.
     from_checkpoint = is_saved_classifier(model)
     if from_checkpoint:
-        spec = load_classifier(model).spec
+        base_classifier = load_classifier(model)
+        spec = base_classifier.spec
         checkpoint_sha256 = sha256_file(Path(model).expanduser() / WEIGHTS_FILE)
         model_identity = f"{spec.name} fine-tuned {checkpoint_sha256[:12]}"
     else:
@@ -218,7 +219,7 @@ def finetune(
         active_augmentation = None if augmentation.is_identity else augmentation
         if from_checkpoint:
             classifier = classifier_from_checkpoint(
-                model, len(class_names), strategy, head, head_hidden_size, augmentation=active_augmentation, seed=recipe.seed
+                base_classifier, len(class_names), strategy, head, head_hidden_size, augmentation=active_augmentation, seed=recipe.seed
             )
         else:
             classifier = build_classifier(

@@ -290,7 +290,7 @@ def is_saved_classifier(path: str | os.PathLike) -> bool:
 
 
 def classifier_from_checkpoint(
-    directory: str | os.PathLike,
+    directory: str | os.PathLike | GalaxyClassifier,
     num_labels: int,
     strategy: str = "full",
     head: str = "linear",
@@ -303,9 +303,11 @@ def classifier_from_checkpoint(
 
     This is how a fine-tuned backbone is reused, for the head ablation
     (new heads on a frozen fine-tuned backbone) or to fine-tune a
-    Galaxy10-specialised model on another data set.
+    Galaxy10-specialised model on another data set. ``directory`` may also be
+    a classifier already loaded with :func:`load_classifier`; its backbone is
+    reused, not copied.
     """
-    base = load_classifier(directory)
+    base = directory if isinstance(directory, GalaxyClassifier) else load_classifier(directory)
     transformers.set_seed(seed)
     hf_model = base.model
     hf_model.classifier = ClassifierHead(hf_model.classifier.layers[0].in_features, num_labels, head, head_hidden_size, head_dropout)
