@@ -192,14 +192,13 @@ def check_run_parameters(models, epochs, seed, data_dir) -> list[str] | None:
     if not isinstance(seed, int) or not 0 <= seed < 2**32:
         raise ConfigError(f"seed {seed!r} is invalid", "use an integer from 0 to 2**32 - 1")
     if data_dir is not None and not Path(data_dir).expanduser().is_dir():
-        raise ConfigError(f"data directory {data_dir} does not exist", "pass the folder that holds galaxy10-mini/, decals-rings/ and galaxy-mnist-mini/")
+        raise ConfigError(f"data directory {data_dir} does not exist", "pass the folder that contains galaxy10-mini/, decals-rings/ and galaxy-mnist-mini/")
     return models
 
 
 def incomplete_chapters(root: str | os.PathLike) -> dict[str, str]:
     """Return the chapters whose last run failed or that never ran, with the reason."""
-    log_path = Path(root) / SOURCE_DIR / RUN_LOG
-    log = json.loads(log_path.read_text()) if log_path.is_file() else {"chapters": {}}
+    log = _read_run_log(Path(root) / SOURCE_DIR)
     problems = {}
     for name in CHAPTERS.values():
         entry = log["chapters"].get(name)
@@ -284,8 +283,7 @@ def write_reproducibility_page(source: Path) -> Path:
     """Write the reproducibility page from the run log: environment, versions, hardware, run times."""
     from galaxy_utils.hardware import describe_hardware
 
-    log_path = source / RUN_LOG
-    log = json.loads(log_path.read_text()) if log_path.is_file() else {"chapters": {}}
+    log = _read_run_log(source)
     hardware = describe_hardware("auto")
     versions = hardware.pop("versions")
     for package in ("papermill", "jupyter_book", "plotly", "openTSNE", "umap", "numpy"):
@@ -335,10 +333,7 @@ def write_reproducibility_page(source: Path) -> Path:
 
 
 def _warn_mixed_profiles(root: Path) -> None:
-    log_path = root / SOURCE_DIR / RUN_LOG
-    if not log_path.is_file():
-        return
-    chapters = json.loads(log_path.read_text())["chapters"]
+    chapters = _read_run_log(root / SOURCE_DIR)["chapters"]
     profiles = {name: entry["parameters"].get("profile") for name, entry in chapters.items()}
     if len(set(profiles.values())) > 1:
         logger.warning("the chapters were run with different profiles: %s", profiles)
@@ -367,12 +362,11 @@ def _vendor_plotly(source: Path) -> None:
 
 
 def _append_run_log(source: Path, runs: list[ChapterRun], profile: str) -> None:
-    path = source / RUN_LOG
-    log = json.loads(path.read_text()) if path.is_file() else {"chapters": {}}
+    log = _read_run_log(source)
     for run in runs:
         log["chapters"][run.name] = asdict(run)
     log["platform"] = platform.platform()
-    atomic_write_json(path, log)
+    atomic_write_json(source / RUN_LOG, log)
 
 
 def _hide_injected_parameters(path: Path) -> None:
@@ -385,6 +379,12 @@ def _hide_injected_parameters(path: Path) -> None:
         if "injected-parameters" in tags and "hide-input" not in tags:
             cell.metadata["tags"] = [*tags, "hide-input"]
     nbformat.write(notebook, str(path))
+
+
+def _read_run_log(source: Path) -> dict:
+    """Return the run log of a build tree, or an empty one when no chapter has run."""
+    path = source / RUN_LOG
+    return json.loads(path.read_text()) if path.is_file() else {"chapters": {}}
 
 
 def _children_peak_memory_mib() -> float:

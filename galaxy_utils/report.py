@@ -65,6 +65,11 @@ def interval_text(interval: dict, digits: int = 1) -> str:
     return f"{100 * interval['value']:.{digits}f} [{100 * interval['low']:.{digits}f}, {100 * interval['high']:.{digits}f}]"
 
 
+def bounds_text(interval, digits: int = 1) -> str:
+    """Format the bounds of a :class:`galaxy_utils.metrics.Interval` as ``[low, high]`` in percent."""
+    return f"[{100 * interval.low:.{digits}f}, {100 * interval.high:.{digits}f}]"
+
+
 def comparison_table(pairs, metric: str = "weighted_f1", seed: int = 0) -> pd.DataFrame:
     """Compare full fine-tuning with head-only training, model by model.
 
@@ -100,7 +105,7 @@ def comparison_table(pairs, metric: str = "weighted_f1", seed: int = 0) -> pd.Da
                 "head": 100 * head.metrics[metric],
                 "head_95ci": interval_text(head.metrics["intervals"][metric]),
                 "delta_f1": 100 * delta.value,
-                "delta_95ci": f"[{100 * delta.low:.1f}, {100 * delta.high:.1f}]",
+                "delta_95ci": bounds_text(delta),
                 "macro_f1_full": 100 * full.metrics["macro_f1"],
                 "macro_f1_head": 100 * head.metrics["macro_f1"],
             }
@@ -142,7 +147,7 @@ def head_ablation_table(heads: dict, metric: str = "weighted_f1", seed: int = 0)
                 "high": 100 * interval["high"],
                 "macro_f1": 100 * result.metrics["macro_f1"],
                 "vs_linear": 100 * delta.value,
-                "vs_linear_95ci": f"[{100 * delta.low:.1f}, {100 * delta.high:.1f}]",
+                "vs_linear_95ci": bounds_text(delta),
             }
         )
     return pd.DataFrame(rows)
@@ -173,7 +178,7 @@ def full_head_by_dataset(runs: dict, metric: str = "weighted_f1", seed: int = 0)
                 "f1_full": 100 * full.metrics[metric],
                 "f1_head": 100 * head.metrics[metric],
                 "delta_f1": 100 * delta.value,
-                "delta_95ci": f"[{100 * delta.low:.1f}, {100 * delta.high:.1f}]",
+                "delta_95ci": bounds_text(delta),
             }
         )
     return pd.DataFrame(rows).set_index("data")
