@@ -1,9 +1,9 @@
 """Interactive plotly figures of the book: embedding maps, confusion matrices, scores and galleries.
 
-Figures display in two forms at once: the plotly MIME bundle that JupyterLab
-and VS Code render natively, and an HTML snippet that the built book renders
-with its vendored copy of plotly.js (see :func:`use_book_renderer`), so pages
-work with no network.
+Figures display in two forms at once. JupyterLab and VS Code render the plotly
+MIME bundle natively. The built book renders an HTML snippet with its vendored
+copy of plotly.js (see :func:`use_book_renderer`), so its pages work with no
+network.
 """
 
 from __future__ import annotations

@@ -174,7 +174,7 @@ def decode_image_file(path: str | os.PathLike) -> Image.Image:
     with warnings.catch_warnings():
         # A huge image is expected here and handled by draft mode, so the
         # decompression-bomb warning would only be noise. The error for
-        # images over twice the limit still stands.
+        # images over twice the limit is still raised.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         with Image.open(path) as image:
             if image.format == "JPEG" and max(image.size) > _DRAFT_EDGE:

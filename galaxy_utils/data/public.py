@@ -53,7 +53,7 @@ def load_galaxy10(
     source : {"hub", "h5"}, default "hub"
         ``"hub"`` reads ``matthieulel/galaxy10_decals``, the split the study's
         models used (train 15,962, test 1,774: about 90/10, although the study's
-        text says 80/20). ``"h5"`` reads the original ``Galaxy10_DECals.h5``
+        text describes 80/20). ``"h5"`` reads the original ``Galaxy10_DECals.h5``
         and splits it here.
     path : path-like, optional
         With ``source="h5"``: the local ``Galaxy10_DECals.h5``. Without it, the

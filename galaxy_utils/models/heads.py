@@ -13,7 +13,7 @@ class ClassifierHead(nn.Module):
     """A linear or MLP head that maps pooled backbone features to class logits.
 
     Set :attr:`features_only` to make the head return its input unchanged,
-    which is how the classifier exposes the features its head sees.
+    which is how the classifier exposes the features its head receives.
 
     Parameters
     ----------

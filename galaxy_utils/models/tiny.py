@@ -2,7 +2,7 @@
 
 Each has a few hundred thousand parameters, runs at 64 px on a CPU, and builds
 with no Hub access. The sample profile and the tests use them. They start from
-random weights, so their scores say nothing about the pretrained models.
+random weights, so their scores tell nothing about the pretrained models.
 """
 
 from __future__ import annotations
